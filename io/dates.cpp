@@ -1,0 +1,46 @@
+#include "io/dates.h"
+
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
+namespace rf::io {
+
+DayNumber day_from_ymd(int y, int m, int d) {
+  using namespace std::chrono;
+  year_month_day ymd{year{y}, month{unsigned(m)}, day{unsigned(d)}};
+  if (!ymd.ok()) throw std::invalid_argument("invalid date " + std::to_string(y) + "-" + std::to_string(m) + "-" + std::to_string(d));
+  return DayNumber(sys_days{ymd}.time_since_epoch().count());
+}
+
+void ymd_from_day(DayNumber dn, int& y, int& m, int& d) {
+  using namespace std::chrono;
+  year_month_day ymd{sys_days{days{dn}}};
+  y = int(ymd.year());
+  m = int(unsigned(ymd.month()));
+  d = int(unsigned(ymd.day()));
+}
+
+DayNumber parse_date(const std::string& s) {
+  int y, m, d;
+  char tail;
+  if (s.size() != 10 || std::sscanf(s.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3)
+    throw std::invalid_argument("expected a date YYYY-MM-DD, got '" + s + "'");
+  return day_from_ymd(y, m, d);
+}
+
+std::string format_date(DayNumber day) {
+  int y, m, d;
+  ymd_from_day(day, y, m, d);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+  return buf;
+}
+
+int day_of_year(DayNumber day) {
+  int y, m, d;
+  ymd_from_day(day, y, m, d);
+  return day - day_from_ymd(y, 1, 1) + 1;
+}
+
+}  // namespace rf::io

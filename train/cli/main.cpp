@@ -1,0 +1,53 @@
+// rainfuse: multi-source precipitation fusion. Dispatches to a subcommand.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "train/cli/args.h"
+#include "train/cli/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const rf::cli::Argv&);
+  const char* summary;
+};
+
+const Command kCommands[] = {
+    {"synth", rf::cli::cmd_synth, "write a synthetic Qinghai twin in every product's native format"},
+    {"daily", rf::cli::cmd_daily, "daily totals of one product on the gauges' day, optionally regridded"},
+    {"regrid", rf::cli::cmd_regrid, "regrid a netCDF variable exactly like cdo remapnn/remapbil/remapbic"},
+    {"model", rf::cli::cmd_model, "init | forward | grad of a fusion model (safetensors + npy)"},
+};
+
+void usage(std::FILE* f) {
+  std::fprintf(f, "usage: rainfuse <command> [options]   (rainfuse <command> --help)\n\ncommands:\n");
+  for (const auto& c : kCommands) std::fprintf(f, "  %-8s %s\n", c.name, c.summary);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  rf::cli::Argv rest(argv + 2, argv + argc);
+  for (const auto& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(rest);
+    } catch (const rf::cli::UsageError& e) {
+      std::fprintf(stderr, "rainfuse %s: %s (see rainfuse %s --help)\n", c.name, e.what(), c.name);
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rainfuse %s: %s\n", c.name, e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "rainfuse: unknown command '%s'\n", argv[1]);
+  usage(stderr);
+  return 2;
+}
