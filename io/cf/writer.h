@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/daily.h"
+#include "io/regrid/regrid.h"
 
 namespace rf::io {
 
@@ -19,13 +20,41 @@ struct CfOptions {
   std::string history;          // the command line
   bool pack_int16 = false;      // scale 0.01 mm/day, _FillValue -32768
   int deflate_level = 4;        // 0 = no compression
+  // Encode chunks with the row-repeat deflate encoder (io/cf/row_deflate.h):
+  // ~5x faster than level 4 on regridded fields, ~30 % larger files; any
+  // reader inflates it. The variable is then declared with deflate level 1.
+  bool fast_deflate = false;
   bool write_valid_steps = true;   // adds valid_steps(time, lat, lon)
   bool write_qinghai_mask = false; // adds mask(lat, lon) from gmt-dcw CN.QH
+  std::string institution = "rainfuse";
+  std::string references = "https://github.com/rainfuse (CF-1.8; CDO-compatible regridding)";
+  // The data variable. Defaults: daily precipitation; `rainfuse regrid` copies
+  // name and metadata of the variable it regrids (see read_cf_var_info).
+  std::string var_name = "precipitation";
+  std::string units = "mm day-1";
+  std::string standard_name = "lwe_thickness_of_precipitation_amount";
+  std::string long_name = "daily precipitation amount";
+  std::string cell_methods = "time: sum";
+  // Chunks are time_chunk x 128 x 128 (clipped to the grid): one chunk is 1 MiB
+  // of float, a map reads ~1 chunk row per 16 days, a series ~nt/16 chunks.
+  int time_chunk = 16;
 };
+
+// Metadata of a variable in any netCDF file (empty strings when absent).
+struct CfVarInfo {
+  std::string units, standard_name, long_name, cell_methods;
+};
+CfVarInfo read_cf_var_info(const std::string& path, const std::string& var);
 
 // Writes `cube` (days of any span; the caller splits years) to `path`.
 // Latitude is written ascending (south->north) whatever the cube's order.
 void write_cf_daily(const std::string& path, const DailyCube& cube, const CfOptions& opt);
+
+// Regrids `src` with `plan` (plan.src == src.grid) and writes the result like
+// write_cf_daily, without materialising the target cube: every chunk is
+// regridded while it is compressed. valid_steps follow the nearest neighbour
+// (written for the nearest method only).
+void write_cf_regridded(const std::string& path, const DailyCube& src, const RegridPlan& plan, const CfOptions& opt);
 
 // Reads back a variable written by write_cf_daily or any CF file with
 // (time, lat, lon) precipitation: used by `rainfuse regrid`, evaluate, tests.

@@ -35,6 +35,14 @@ RegridPlan make_regrid_plan(const Grid& src, const Grid& dst, RegridMethod metho
 // dst[nfields][dst.size()] from src[nfields][src.size()].
 void apply_regrid(const RegridPlan& plan, const float* src, float* dst, int64_t nfields = 1);
 
+// The serial span form used inside parallel writers: targets [d0, d0 + n) of one
+// field. `src` is the field, or for bicubic its planes from regrid_source_planes.
+void apply_regrid_span(const RegridPlan& plan, const float* src, int64_t d0, int64_t n, float* dst);
+// What apply_regrid_span reads for one field: the field itself (1 plane) or,
+// for bicubic, value + the 3 CDO gradients (4 planes of src.size()).
+int regrid_source_planes(const RegridPlan& plan);
+void make_regrid_source(const RegridPlan& plan, const float* field, float* planes);
+
 // A target grid from a CDO grid-description file (gridtype=lonlat, xsize, ysize,
 // xfirst, xinc, yfirst, yinc or xvals/yvals) or the string
 // "lon0,lon1,dlon,lat0,lat1,dlat" (cell EDGES of the box; centres at lon0+dlon/2 ...).

@@ -15,7 +15,7 @@ struct LayerNormShape {
 
 void layernorm_forward_cpu(const LayerNormShape& s, const float* x, const float* gamma, const float* beta,
                            float* y, float* mean, float* rstd);
-// dx (+= when accumulate), dgamma and dbeta (always +=, nullable).
+// dx (+= when accumulate; nullable: only the parameter gradients), dgamma and dbeta (always +=, nullable).
 void layernorm_backward_cpu(const LayerNormShape& s, const float* x, const float* gamma, const float* mean,
                             const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta,
                             bool accumulate);

@@ -1,11 +1,117 @@
-// Placeholder until the model command lands (being written this session).
+// rainfuse model init | forward | grad: the interop commands (safetensors
+// weights, .npy arrays) that users and external checks rely on.
 #include <cstdio>
+#include <string>
 
+#include "autograd/ops.h"
+#include "autograd/tape.h"
+#include "nn/npy.h"
+#include "nn/qh_ref.h"
+#include "nn/safetensors.h"
+#include "train/cli/args.h"
 #include "train/cli/commands.h"
 
 namespace rf::cli {
-int cmd_model(const Argv&) {
-  std::fprintf(stderr, "rainfuse model: not built yet\n");
-  return 1;
+namespace {
+
+const char* kUsage =
+    "usage: rainfuse model <init|forward|grad> [options]\n"
+    "  init    --config qh-ref --seed N --output W.safetensors\n"
+    "  forward --weights W.safetensors --input X.npy --output Y.npy\n"
+    "  grad    --weights W.safetensors --input X.npy --target T.npy --output G.safetensors\n"
+    "rainfuse model <sub> --help for details.\n";
+
+const char* kInitHelp =
+    "usage: rainfuse model init --config qh-ref --seed N --output W.safetensors\n"
+    "Writes freshly initialised weights (PyTorch default init, reproducible from N)\n"
+    "with the config's parameter names and shapes.\n";
+
+const char* kForwardHelp =
+    "usage: rainfuse model forward --weights W.safetensors --input X.npy --output Y.npy\n"
+    "Eval mode (no dropout). X: float32 [B, 8, 7, H, W] (z-scored channels, centre day t=3);\n"
+    "Y: float32 [B, 1, H, W] in log1p(mm/day). H, W not multiples of 8 are zero-padded at the\n"
+    "bottom/right and cropped back. Large grids run as exact tiles with a 16 px halo.\n";
+
+const char* kGradHelp =
+    "usage: rainfuse model grad --weights W.safetensors --input X.npy --target T.npy --output G.safetensors\n"
+    "Dropout off; loss = mean over all pixels of (Y - T)^2 with T float32 [B, 1, H, W].\n"
+    "G holds d loss / d p for every parameter p under p's own name, and 'loss' ([1]).\n";
+
+nn::QhRef load_model(const std::string& weights) {
+  nn::QhRef model;
+  model.load(weights);
+  return model;
 }
+
+Tensor load_input(const std::string& path, const nn::QhRef& model) {
+  Tensor x = nn::load_npy(path);
+  const auto& c = model.config();
+  if (x.dim() != 5 || x.size(1) != c.in_channels || x.size(2) != c.time_steps || x.size(0) < 1 || x.size(3) < 1 ||
+      x.size(4) < 1)
+    throw std::runtime_error(path + ": input has shape " + x.shape().str() + ", expected [B, " +
+                             std::to_string(c.in_channels) + ", " + std::to_string(c.time_steps) + ", H, W]");
+  return x;
+}
+
+int run_init(const Argv& argv) {
+  Args a(argv, {"config", "seed", "output"});
+  if (a.help()) return std::fputs(kInitHelp, stdout), 0;
+  const long seed = a.get_int("seed", -1);
+  if (seed < 0) throw UsageError("--seed N (N >= 0) is required");
+  nn::QhRef model(nn::QhRefConfig::by_name(a.required("config")));
+  model.init(uint64_t(seed));
+  model.save(a.required("output"));
+  return 0;
+}
+
+int run_forward(const Argv& argv) {
+  Args a(argv, {"weights", "input", "output"});
+  if (a.help()) return std::fputs(kForwardHelp, stdout), 0;
+  const std::string weights = a.required("weights"), input = a.required("input"), output = a.required("output");
+  nn::QhRef model = load_model(weights);
+  Tensor x = load_input(input, model);
+  Tensor y = model.forward_tiled(x);  // exact; equal to forward(x, false), in one tile's memory
+  nn::save_npy(output, y);
+  return 0;
+}
+
+int run_grad(const Argv& argv) {
+  Args a(argv, {"weights", "input", "target", "output"});
+  if (a.help()) return std::fputs(kGradHelp, stdout), 0;
+  const std::string weights = a.required("weights"), input = a.required("input"), target = a.required("target"),
+                    output = a.required("output");
+  nn::QhRef model = load_model(weights);
+  Tensor x = load_input(input, model);
+  Tensor t = nn::load_npy(target);
+  const Shape want{x.size(0), 1, x.size(3), x.size(4)};
+  if (t.shape() != want)
+    throw std::runtime_error(target + ": target has shape " + t.shape().str() + ", expected " + want.str());
+  Tensor y = model.forward(x, /*training=*/false);
+  Tensor loss = mse_loss(y, t);
+  backward(loss);
+  std::vector<NamedTensor> out;
+  for (auto& p : model.named_parameters()) {
+    Tensor g = p.tensor.grad();
+    out.push_back({p.name, g.defined() ? g : Tensor::zeros(p.tensor.shape())});
+  }
+  out.push_back({"loss", loss.detach()});
+  nn::save_safetensors(output, out);
+  return 0;
+}
+
+}  // namespace
+
+int cmd_model(const Argv& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  const std::string sub = args[0];
+  const Argv rest(args.begin() + 1, args.end());
+  if (sub == "init") return run_init(rest);
+  if (sub == "forward") return run_forward(rest);
+  if (sub == "grad") return run_grad(rest);
+  throw UsageError("unknown subcommand '" + sub + "' (init, forward, grad)");
+}
+
 }  // namespace rf::cli

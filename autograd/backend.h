@@ -1,0 +1,69 @@
+// Per-device kernel table: the one place where ops pick an implementation.
+// Every op calls backend(t.device()).<entry>(...). The CPU table points at the
+// *_cpu kernels; the CUDA table starts out with entries that throw a clear
+// error, and the CUDA backend plugs in by calling register_backend(Device::CUDA,
+// table) with its own launchers (e.g. from an autograd/backend_cuda.cpp built
+// under RAINFUSE_HAVE_CUDA). Signatures mirror the kernel headers.
+#pragma once
+#include <cstdint>
+
+#include "kernels/attention/attention.h"
+#include "kernels/common/device.h"
+#include "kernels/conv/conv.h"
+#include "kernels/convlstm/convlstm.h"
+#include "kernels/dropout/dropout.h"
+#include "kernels/layernorm/layernorm.h"
+#include "kernels/optim/adam.h"
+#include "kernels/pointwise/pointwise.h"
+
+namespace rf {
+
+struct Backend {
+  const char* name;
+  void (*conv_forward)(const kernels::ConvShape&, const float* x, const float* w, const float* bias, float* y,
+                       kernels::Epilogue);
+  void (*conv_backward_data)(const kernels::ConvShape&, const float* dy, const float* w, float* dx, bool acc);
+  void (*conv_backward_weight)(const kernels::ConvShape&, const float* x, const float* dy, float* dw, float* db,
+                               bool acc);
+  void (*pointwise_forward)(const kernels::PointwiseShape&, const float* x, const float* w, const float* bias,
+                            float* y, kernels::Epilogue);
+  void (*pointwise_backward_data)(const kernels::PointwiseShape&, const float* dy, const float* w, float* dx,
+                                  bool acc);
+  void (*pointwise_backward_weight)(const kernels::PointwiseShape&, const float* x, const float* dy, float* dw,
+                                    float* db, bool acc);
+  void (*layernorm_forward)(const kernels::LayerNormShape&, const float* x, const float* g, const float* b,
+                            float* y, float* mean, float* rstd);
+  void (*layernorm_backward)(const kernels::LayerNormShape&, const float* x, const float* g, const float* mean,
+                             const float* rstd, const float* dy, float* dx, float* dg, float* db, bool acc);
+  void (*attention_forward)(const kernels::WindowAttnShape&, const float* qkv, float* out, float* lse);
+  void (*attention_backward)(const kernels::WindowAttnShape&, const float* qkv, const float* out, const float* lse,
+                             const float* dout, float* dqkv, bool acc);
+  void (*lstm_cell_forward)(const kernels::ConvLstmShape&, const float* gates, const float* c_prev, float* c,
+                            float* h);
+  void (*lstm_cell_backward)(const kernels::ConvLstmShape&, const float* gates, const float* c_prev,
+                             const float* c, const float* dh, const float* dc, float* dgates, float* dc_prev);
+  void (*relu_forward)(int64_t n, const float* x, float* y);
+  void (*relu_backward)(int64_t n, const float* y, const float* dy, float* dx, bool acc);
+  void (*add)(int64_t n, const float* a, const float* b, float* y);
+  void (*axpy)(int64_t n, float alpha, const float* x, float* y);
+  void (*fill)(int64_t n, float value, float* y);
+  void (*dropout_forward)(int64_t n, const kernels::DropoutParams&, const float* x, float* y);
+  void (*dropout_backward)(int64_t n, const kernels::DropoutParams&, const float* dy, float* dx, bool acc);
+  double (*mse_forward)(int64_t n, const float* y, const float* t, const float* mask, double* count);
+  void (*mse_backward)(int64_t n, const float* y, const float* t, const float* mask, double count,
+                       float grad_loss, float* dy, bool acc);
+  void (*adam_step)(int64_t n, const kernels::AdamParams&, float* p, const float* g, float* m, float* v);
+  // Strided block copy: planes x rows rows of `len` floats; row (p, r) starts
+  // at src + p*src_plane + r*src_row and dst + p*dst_plane + r*dst_row.
+  // add = true adds into dst. (Channel concat, narrow, pad/crop of H and W.)
+  void (*copy_strided)(int64_t planes, int64_t rows, int64_t len, const float* src, int64_t src_plane,
+                       int64_t src_row, float* dst, int64_t dst_plane, int64_t dst_row, bool add);
+  // Host <-> device transfers of n floats (memcpy on the CPU).
+  void (*to_host)(int64_t n, const float* src, float* host_dst);
+  void (*from_host)(int64_t n, const float* host_src, float* dst);
+};
+
+const Backend& backend(Device d);
+void register_backend(Device d, const Backend& table);
+
+}  // namespace rf

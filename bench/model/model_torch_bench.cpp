@@ -1,0 +1,62 @@
+// qh-ref end to end with the LibTorch twin (tests/golden/twin): the same cases
+// as bench_model_ours. Training step = zero_grad, forward (train mode, dropout
+// on), mse_loss, backward, torch::optim::Adam; forward = eval + NoGradGuard.
+// The province forward needs more than 24 GiB here: scripts/bench-model runs it
+// under a memory limit and reports "does not fit" when it is exceeded.
+#include <benchmark/benchmark.h>
+
+#include <torch/torch.h>
+
+#include "model_bench_util.h"
+#include "qh_ref_twin.h"
+
+namespace {
+
+using rf::bench::ModelCase;
+
+torch::Tensor input(const ModelCase& c) {
+  return torch::randn({c.B, rf::bench::kChannels, rf::bench::kTimeSteps, c.H, c.W});
+}
+
+void step(benchmark::State& st, ModelCase c) {
+  at::set_num_threads(2);
+  torch::manual_seed(1);
+  twin::QhRef model;
+  model->train();
+  torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
+  const auto x = input(c), target = torch::randn({c.B, 1, c.H, c.W});
+  for (auto _ : st) {
+    opt.zero_grad();
+    auto loss = torch::mse_loss(model->forward(x), target);
+    loss.backward();
+    opt.step();
+    benchmark::DoNotOptimize(loss.item<float>());
+  }
+  rf::bench::set_model_counters(st, rf::bench::step_flop(c), -1);
+}
+
+void forward(benchmark::State& st, ModelCase c) {
+  at::set_num_threads(2);
+  torch::manual_seed(1);
+  twin::QhRef model;
+  model->eval();
+  const auto x = input(c);
+  torch::NoGradGuard no_grad;
+  for (auto _ : st) {
+    auto y = model->forward(x);
+    benchmark::DoNotOptimize(y.data_ptr<float>());
+  }
+  rf::bench::set_model_counters(st, rf::bench::forward_flop(c), -1);
+}
+
+const bool registered = [] {
+  auto tune = [](benchmark::internal::Benchmark* b) { b->UseRealTime()->Unit(benchmark::kMillisecond); };
+  tune(benchmark::RegisterBenchmark("patch_step/libtorch", step, rf::bench::kPatch));
+  tune(benchmark::RegisterBenchmark("tile_forward/libtorch", forward, rf::bench::kTile));
+  tune(benchmark::RegisterBenchmark("province_forward/libtorch", forward, rf::bench::kProvince));
+  return true;
+}();
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,17 @@
+// CF time encodings: "<unit> since <date>[ <time>][ UTC]" -> UNIX seconds.
+#pragma once
+#include <string>
+
+#include "io/dates.h"
+
+namespace rf::io {
+
+struct CfTimeUnits {
+  double unit_seconds = 1;  // seconds per unit
+  UnixSeconds epoch = 0;    // the reference instant
+  UnixSeconds to_unix(double v) const;
+};
+// Throws std::invalid_argument on an unknown unit or a malformed reference date.
+CfTimeUnits parse_cf_time_units(const std::string& units);
+
+}  // namespace rf::io

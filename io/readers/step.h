@@ -1,0 +1,34 @@
+// One sub-daily time step of a product, cut to the region window: what every
+// reader yields and what the daily aggregator consumes.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/dates.h"
+#include "io/grid.h"
+
+namespace rf::io {
+
+// mm of precipitation over [start, start + seconds) on the reader's window grid
+// ([ny][nx], grid storage order). NaN = missing (fill, undef, negative codes).
+struct Step {
+  UnixSeconds start = 0;
+  int32_t seconds = 0;
+  std::vector<float> mm;
+};
+
+// The steps of one file on one window grid.
+struct FileSteps {
+  Grid grid;
+  std::vector<Step> steps;
+};
+
+// Index window [i0, i0+ni) x [j0, j0+nj) of a 1-D coordinate pair that covers
+// `region` plus `halo` source cells on each side (clipped to the axis).
+struct IndexWindow {
+  size_t i0 = 0, ni = 0, j0 = 0, nj = 0;
+};
+
+}  // namespace rf::io

@@ -1,0 +1,154 @@
+#include "nn/modules.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "autograd/backend.h"
+#include "autograd/tape.h"
+#include "kernels/common/philox.h"
+
+namespace rf::nn {
+
+void uniform_init(Tensor& t, float bound, uint64_t seed) {
+  std::vector<float> v(static_cast<size_t>(t.numel()));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = (2.0f * philox_uniform(seed, i) - 1.0f) * bound;
+  backend(t.device()).from_host(t.numel(), v.data(), t.data());
+}
+
+Tensor make_parameter(const Shape& shape, Device device) {
+  Tensor t = Tensor::zeros(shape, device);
+  t.set_requires_grad(true);
+  return t;
+}
+
+namespace {
+// Distinct, well-mixed streams for the weight and the bias of one module.
+uint64_t mix(uint64_t seed, uint64_t k) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (k + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+// PyTorch's default for conv / linear: kaiming_uniform(a = sqrt(5)) gives
+// bound = 1/sqrt(fan_in) for the weight; the bias uses the same bound.
+void init_weight_bias(Tensor& w, Tensor& b, uint64_t seed) {
+  const int64_t fan_in = w.numel() / w.size(0);
+  const float bound = 1.0f / std::sqrt(float(fan_in));
+  uniform_init(w, bound, mix(seed, 0));
+  uniform_init(b, bound, mix(seed, 1));
+}
+}  // namespace
+
+// ---- Conv ----------------------------------------------------------------------------
+Conv::Conv(int cin, int cout, int kt, int kh, int kw, Device device)
+    : weight(make_parameter(Shape{cout, cin, kt, kh, kw}, device)), bias(make_parameter(Shape{cout}, device)) {}
+Conv::Conv(int cin, int cout, int kh, int kw, Device device)
+    : weight(make_parameter(Shape{cout, cin, kh, kw}, device)), bias(make_parameter(Shape{cout}, device)),
+      two_d(true) {}
+void Conv::init(uint64_t seed) { init_weight_bias(weight, bias, seed); }
+Tensor Conv::forward(const Tensor& x, bool relu) const {
+  return two_d ? conv2d(x, weight, bias, relu) : conv3d(x, weight, bias, relu);
+}
+void Conv::parameters(const std::string& prefix, ParamList& out) const {
+  out.push_back({prefix + "weight", weight});
+  out.push_back({prefix + "bias", bias});
+}
+
+// ---- Linear --------------------------------------------------------------------------
+Linear::Linear(int in, int out, Device device)
+    : weight(make_parameter(Shape{out, in}, device)), bias(make_parameter(Shape{out}, device)) {}
+void Linear::init(uint64_t seed) { init_weight_bias(weight, bias, seed); }
+Tensor Linear::forward(const Tensor& x, bool relu) const { return linear_channels(x, weight, bias, relu); }
+void Linear::parameters(const std::string& prefix, ParamList& out) const {
+  out.push_back({prefix + "weight", weight});
+  out.push_back({prefix + "bias", bias});
+}
+
+// ---- LayerNorm -----------------------------------------------------------------------
+LayerNorm::LayerNorm(int channels, float e, Device device)
+    : weight(make_parameter(Shape{channels}, device)), bias(make_parameter(Shape{channels}, device)), eps(e) {}
+void LayerNorm::init() {
+  weight.fill(1.0f);
+  bias.fill(0.0f);
+}
+Tensor LayerNorm::forward(const Tensor& x) const { return layer_norm_channels(x, weight, bias, eps); }
+void LayerNorm::parameters(const std::string& prefix, ParamList& out) const {
+  out.push_back({prefix + "weight", weight});
+  out.push_back({prefix + "bias", bias});
+}
+
+// ---- WindowAttention -----------------------------------------------------------------
+WindowAttention::WindowAttention(int channels, int h, int w, float eps, Device device)
+    : norm(channels, eps, device), qkv(channels, 3 * channels, device), proj(channels, channels, device), heads(h),
+      win(w) {}
+
+void WindowAttention::init(uint64_t seed) {
+  norm.init();
+  qkv.init(seed * 2 + 0);
+  proj.init(seed * 2 + 1);
+}
+
+Tensor WindowAttention::block(const Tensor& x) const {
+  // Named steps, not one expression: without grad each input is freed as soon
+  // as the next step has consumed it (temporaries would live to the end).
+  Tensor q = qkv.forward(norm.forward(x));
+  Tensor o = window_attention(q, heads, win);
+  q = Tensor();
+  return proj.forward(o);
+}
+
+Tensor WindowAttention::forward(const Tensor& x) const {
+  if (grad_enabled() || x.dim() != 5 || x.size(2) == 1) return add(x, block(x));
+  // Inference: one time step at a time, written into the output's slice.
+  const int64_t B = x.size(0), C = x.size(1), T = x.size(2), HW = x.size(3) * x.size(4);
+  const Backend& be = backend(x.device());
+  Tensor y = Tensor::empty(x.shape(), x.device());
+  for (int64_t t = 0; t < T; ++t) {
+    Tensor xt = narrow(x, 2, t, 1);
+    Tensor yt = add(xt, block(xt));
+    be.copy_strided(1, B * C, HW, yt.data(), 0, HW, y.data() + t * HW, 0, T * HW, false);
+  }
+  return y;
+}
+
+void WindowAttention::parameters(const std::string& prefix, ParamList& out) const {
+  norm.parameters(prefix + "norm.", out);
+  qkv.parameters(prefix + "qkv.", out);
+  proj.parameters(prefix + "proj.", out);
+}
+
+// ---- ConvLSTM ------------------------------------------------------------------------
+ConvLSTM::ConvLSTM(int in, int h, int k, Device device)
+    : weight(make_parameter(Shape{4 * h, in + h, k, k}, device)), bias(make_parameter(Shape{4 * h}, device)),
+      in_channels(in), hidden(h) {}
+
+void ConvLSTM::init(uint64_t seed) { init_weight_bias(weight, bias, seed); }
+
+Tensor ConvLSTM::run(const Tensor& x, int t0, int t1) const {
+  if (x.dim() != 5 || x.size(1) != in_channels)
+    throw std::runtime_error("ConvLSTM: x must be [B, " + std::to_string(in_channels) + ", T, H, W], got " +
+                             x.shape().str());
+  if (t0 < 0 || t1 < 0 || t0 >= x.size(2) || t1 >= x.size(2))
+    throw std::runtime_error("ConvLSTM: steps out of range");
+  const int dir = t1 >= t0 ? 1 : -1;
+  // h_{-1} = 0: the first step needs only the x half of the gate weight.
+  const Tensor w_x = narrow(weight, 1, 0, in_channels);
+  Tensor h, c;
+  for (int t = t0;; t += dir) {
+    Tensor gates = h.defined() ? conv2d(concat_channels({select_time(x, t), h}), weight, bias)
+                               : conv2d(select_time(x, t), w_x, bias);
+    LstmState s = convlstm_cell(gates, c);
+    gates = Tensor();
+    h = s.h;
+    c = s.c;
+    if (t == t1) break;
+  }
+  return h;
+}
+
+void ConvLSTM::parameters(const std::string& prefix, ParamList& out) const {
+  out.push_back({prefix + "weight", weight});
+  out.push_back({prefix + "bias", bias});
+}
+
+}  // namespace rf::nn

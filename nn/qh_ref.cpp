@@ -1,0 +1,164 @@
+#include "nn/qh_ref.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <utility>
+
+#include "autograd/backend.h"
+#include "autograd/tape.h"
+#include "nn/safetensors.h"
+
+namespace rf::nn {
+
+QhRefConfig QhRefConfig::by_name(const std::string& name) {
+  if (name == "qh-ref") return QhRefConfig();
+  throw std::runtime_error("unknown model config '" + name + "' (known: qh-ref)");
+}
+
+QhRef::QhRef(const QhRefConfig& c, Device device)
+    : cfg_(c),
+      device_(device),
+      conv1_(c.in_channels, c.width, 3, 3, 3, device),
+      conv2_(c.width, c.width, 3, 3, 3, device),
+      attn_(c.width, c.heads, c.window, c.ln_eps, device),
+      lstm_fwd_(c.width, c.hidden, 3, device),
+      lstm_bwd_(c.width, c.hidden, 3, device),
+      fc1_(2 * c.hidden, c.head_hidden, device),
+      fc2_(c.head_hidden, 1, device) {
+  drop_.p = c.dropout;
+  if (c.t_center < 0 || c.t_center >= c.time_steps) throw std::runtime_error("qh-ref: t_center out of range");
+  init(0);
+}
+
+std::vector<NamedTensor> QhRef::named_parameters() const {
+  ParamList p;
+  conv1_.parameters("conv1.", p);
+  conv2_.parameters("conv2.", p);
+  attn_.parameters("attn.", p);
+  lstm_fwd_.parameters("lstm_fwd.", p);
+  lstm_bwd_.parameters("lstm_bwd.", p);
+  fc1_.parameters("head.fc1.", p);
+  fc2_.parameters("head.fc2.", p);
+  return p;
+}
+
+std::vector<Tensor> QhRef::parameters() const {
+  std::vector<Tensor> out;
+  for (auto& p : named_parameters()) out.push_back(p.tensor);
+  return out;
+}
+
+int64_t QhRef::num_parameters() const {
+  int64_t n = 0;
+  for (auto& p : named_parameters()) n += p.tensor.numel();
+  return n;
+}
+
+Tensor QhRef::parameter(const std::string& name) const {
+  for (auto& p : named_parameters())
+    if (p.name == name) return p.tensor;
+  throw std::runtime_error("qh-ref has no parameter '" + name + "'");
+}
+
+void QhRef::init(uint64_t seed) {
+  conv1_.init(seed * 8 + 1);
+  conv2_.init(seed * 8 + 2);
+  attn_.init(seed * 8 + 3);
+  lstm_fwd_.init(seed * 8 + 4);
+  lstm_bwd_.init(seed * 8 + 5);
+  fc1_.init(seed * 8 + 6);
+  fc2_.init(seed * 8 + 7);
+}
+
+void QhRef::zero_grad() {
+  for (auto& p : named_parameters()) p.tensor.zero_grad();
+}
+
+void QhRef::save(const std::string& path) const { save_safetensors(path, named_parameters()); }
+void QhRef::load(const std::string& path) { load_safetensors_into(path, named_parameters()); }
+
+namespace {
+int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+}  // namespace
+
+Tensor QhRef::forward(const Tensor& x, bool training) const {
+  if (x.dim() != 5 || x.size(1) != cfg_.in_channels || x.size(2) != cfg_.time_steps)
+    throw std::runtime_error("qh-ref: input must be [B, " + std::to_string(cfg_.in_channels) + ", " +
+                             std::to_string(cfg_.time_steps) + ", H, W], got " + x.shape().str());
+  const int64_t H = x.size(3), W = x.size(4);
+  // Zero-pad the input at the bottom/right to multiples of the window, crop Y back.
+  Tensor xp = pad_hw(x, round_up(H, cfg_.window), round_up(W, cfg_.window));
+  return crop_hw(forward_padded(xp, training), H, W);
+}
+
+std::vector<Tensor> QhRef::sequence_part(Tensor a) const {
+  const int T = int(a.size(2)), tc = cfg_.t_center;
+  const Tensor s = attn_.forward(a);
+  a = Tensor();  // no-grad: the conv features go before the ConvLSTMs start
+  return {lstm_fwd_.run(s, 0, tc), lstm_bwd_.run(s, T - 1, tc)};
+}
+
+Tensor QhRef::forward_padded(const Tensor& x, bool training) const {
+  Tensor a = conv1_.forward(x, /*relu=*/true);
+  a = conv2_.forward(a, /*relu=*/true);
+  Tensor hf, hb;
+  if (recompute_chunk_ > 0 && grad_enabled()) {
+    // One recompute region per batch chunk (a dim-0 view of a, no copy).
+    std::vector<Tensor> fs, bs;
+    auto region = [this](const std::vector<Tensor>& in) { return sequence_part(in[0]); };
+    for (int64_t b0 = 0; b0 < a.size(0); b0 += recompute_chunk_) {
+      const int64_t n = std::min<int64_t>(recompute_chunk_, a.size(0) - b0);
+      std::vector<Tensor> h = checkpoint(region, {a.narrow0(b0, n)});
+      fs.push_back(h[0]);
+      bs.push_back(h[1]);
+    }
+    hf = fs.size() == 1 ? fs[0] : concat(fs, 0);
+    hb = bs.size() == 1 ? bs[0] : concat(bs, 0);
+  } else {
+    std::vector<Tensor> h = sequence_part(std::move(a));
+    hf = h[0], hb = h[1];
+  }
+  a = Tensor();
+  Tensor h = fc1_.forward(concat_channels({hf, hb}), /*relu=*/true);
+  h = drop_.forward(h, training);
+  return fc2_.forward(h);
+}
+
+Tensor QhRef::forward_tiled(const Tensor& x, int tile, int halo) const {
+  if (x.dim() != 5 || x.size(1) != cfg_.in_channels || x.size(2) != cfg_.time_steps)
+    throw std::runtime_error("qh-ref: input must be [B, " + std::to_string(cfg_.in_channels) + ", " +
+                             std::to_string(cfg_.time_steps) + ", H, W], got " + x.shape().str());
+  const int64_t win = cfg_.window;
+  // Receptive field beyond a tile's interior: conv1 + conv2 (2 px), whole
+  // attention windows (up to win-1 px), ConvLSTM 4 steps of 3x3 (4 px); with
+  // window-aligned tiles a halo of 2 windows (16 px) makes the result exact.
+  if (halo < 2 * win || halo % win) throw std::runtime_error("forward_tiled: halo must be a multiple of 8, >= 16");
+  const int64_t step = std::max<int64_t>(win, tile / win * win);
+  NoGradGuard no_grad;
+  const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
+  const int64_t Hp = round_up(H, win), Wp = round_up(W, win);
+  const Backend& be = backend(x.device());
+  Tensor y = Tensor::empty(Shape{B, 1, H, W}, x.device());
+  for (int64_t i0 = 0; i0 < Hp; i0 += step) {
+    for (int64_t j0 = 0; j0 < Wp; j0 += step) {
+      const int64_t i1 = std::min(Hp, i0 + step), j1 = std::min(Wp, j0 + step);
+      const int64_t r0 = std::max<int64_t>(0, i0 - halo), r1 = std::min(Hp, i1 + halo);
+      const int64_t c0 = std::max<int64_t>(0, j0 - halo), c1 = std::min(Wp, j1 + halo);
+      const int64_t th = r1 - r0, tw = c1 - c0;
+      // The tile's input: x where it exists, zeros in the bottom/right padding.
+      Tensor xt = Tensor::zeros(Shape{B, C, T, th, tw}, x.device());
+      const int64_t vh = std::min(r1, H) - r0, vw = std::min(c1, W) - c0;
+      be.copy_strided(B * C * T, vh, vw, x.data() + r0 * W + c0, H * W, W, xt.data(), th * tw, tw, false);
+      Tensor yt = forward_padded(xt, false);
+      xt = Tensor();
+      // Interior rows/cols of the tile that lie inside H x W.
+      const int64_t oh = std::min(i1, H) - i0, ow = std::min(j1, W) - j0;
+      if (oh > 0 && ow > 0)
+        be.copy_strided(B, oh, ow, yt.data() + (i0 - r0) * tw + (j0 - c0), th * tw, tw, y.data() + i0 * W + j0,
+                        H * W, W, false);
+    }
+  }
+  return y;
+}
+
+}  // namespace rf::nn

@@ -1,0 +1,101 @@
+// The reference fusion model qh-ref (/work/shared/reference-model.md, also
+// docs/engine.md): conv1 -> conv2 -> windowed attention -> two ConvLSTMs
+// meeting at the centre day -> 1x1 head.
+//
+//   X [B, 8, T, H, W] float32  ->  Y [B, 1, H, W]
+//
+// Padding rule (the LibTorch twin does the same): if H or W is not a multiple
+// of the attention window (8), the INPUT X is zero-padded at the bottom/right
+// to the next multiple of 8, the whole network runs on the padded grid, and Y
+// is cropped back to H x W.
+//
+// Parameters, in checkpoint order (188,737 for qh-ref):
+//   conv1.weight [32,8,3,3,3]  conv1.bias [32]   conv2.weight [32,32,3,3,3] conv2.bias [32]
+//   attn.norm.weight [32] attn.norm.bias [32]    attn.qkv.weight [96,32] attn.qkv.bias [96]
+//   attn.proj.weight [32,32] attn.proj.bias [32] lstm_fwd.weight [128,64,3,3] lstm_fwd.bias [128]
+//   lstm_bwd.weight [128,64,3,3] lstm_bwd.bias [128]
+//   head.fc1.weight [32,64] head.fc1.bias [32]   head.fc2.weight [1,32] head.fc2.bias [1]
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "autograd/tensor.h"
+#include "nn/modules.h"
+
+namespace rf::nn {
+
+struct QhRefConfig {
+  std::string name = "qh-ref";
+  int in_channels = 8;
+  int width = 32;        // conv / attention channels
+  int heads = 4;
+  int window = 8;        // attention window; H, W are padded to a multiple of it
+  int hidden = 32;       // ConvLSTM hidden channels
+  int head_hidden = 32;  // head.fc1 outputs
+  int time_steps = 7;
+  int t_center = 3;
+  float dropout = 0.2f;
+  float ln_eps = 1e-5f;
+  // Named configurations; throws std::runtime_error for an unknown name.
+  static QhRefConfig by_name(const std::string& name);
+};
+
+class QhRef {
+ public:
+  explicit QhRef(const QhRefConfig& config = QhRefConfig(), Device device = Device::CPU);
+
+  const QhRefConfig& config() const { return cfg_; }
+  Device device() const { return device_; }
+
+  // Parameters (leaf tensors that require grad), in checkpoint order.
+  std::vector<NamedTensor> named_parameters() const;
+  std::vector<Tensor> parameters() const;
+  int64_t num_parameters() const;
+  Tensor parameter(const std::string& name) const;  // throws if unknown
+
+  // PyTorch-default initialisation from a seed (reproducible).
+  void init(uint64_t seed);
+
+  // Y = model(X). training = dropout on. Records on the tape unless grad mode
+  // is off (NoGradGuard); with grad off it keeps no intermediates.
+  Tensor forward(const Tensor& x, bool training) const;
+
+  // Eval-mode, no-grad forward over spatial tiles: each tile's interior (a
+  // multiple of 8, at most `tile` px) is computed with a halo of `halo` px
+  // (>= 16, a multiple of 8) of context on every side, so the result equals
+  // forward(x, false) exactly while memory stays that of one tile (256 px
+  // tiles: the province grid peaks at ~0.5 GiB; a grid that fits one tile is
+  // one whole pass).
+  Tensor forward_tiled(const Tensor& x, int tile = 256, int halo = 16) const;
+
+  void zero_grad();
+
+  // Training memory for compute: when on (batch_chunk > 0), attention and
+  // both ConvLSTMs run as recompute regions (autograd checkpoint), one per
+  // chunk of `batch_chunk` samples: the forward keeps only the conv features
+  // and the LSTM outputs, and backward reruns one chunk at a time (~1/3 more
+  // compute). Same gradients. 0 turns it off.
+  void set_recompute(int batch_chunk) { recompute_chunk_ = batch_chunk; }
+  int recompute() const { return recompute_chunk_; }
+
+  // safetensors checkpoints (names and shapes must match exactly).
+  void save(const std::string& path) const;
+  void load(const std::string& path);
+
+ private:
+  Tensor forward_padded(const Tensor& x, bool training) const;  // H, W multiples of window
+  // Attention + both ConvLSTMs on conv features a: {h_fwd(t_c), h_bwd(t_c)}.
+  std::vector<Tensor> sequence_part(Tensor a) const;
+
+  QhRefConfig cfg_;
+  Device device_;
+  Conv conv1_, conv2_;
+  WindowAttention attn_;
+  ConvLSTM lstm_fwd_, lstm_bwd_;
+  Linear fc1_, fc2_;
+  Dropout drop_;
+  int recompute_chunk_ = 0;
+};
+
+}  // namespace rf::nn
