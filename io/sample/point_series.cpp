@@ -1,6 +1,6 @@
 #include "io/sample/point_series.h"
 
-#include <netcdf.h>
+#include "io/cf/nc_util.h"
 
 #include <cmath>
 #include <cstdio>
@@ -10,40 +10,20 @@
 namespace rf::io {
 namespace {
 
-struct NcFile {
-  int id = -1;
-  std::string path;
-  explicit NcFile(const std::string& p) : path(p) {
-    if (int e = nc_open(p.c_str(), NC_NOWRITE, &id); e != NC_NOERR)
-      throw std::runtime_error(p + ": cannot open as netCDF (" + nc_strerror(e) + ")");
+// The file's coordinate variable among `names`, read whole (1-D).
+std::vector<double> read_coord(const nc::File& f, const std::vector<std::string>& names) {
+  for (const auto& n : names) {
+    int v, dim;
+    if (nc_inq_varid(f.id, n.c_str(), &v) != NC_NOERR) continue;
+    nc::check(nc_inq_vardimid(f.id, v, &dim), f.path, n);
+    size_t len;
+    nc::check(nc_inq_dimlen(f.id, dim, &len), f.path, n);
+    std::vector<double> out(len);
+    nc::check(nc_get_var_double(f.id, v, out.data()), f.path, "reading " + n);
+    return out;
   }
-  ~NcFile() { if (id >= 0) nc_close(id); }
-  void check(int e, const std::string& what) const {
-    if (e != NC_NOERR) throw std::runtime_error(path + ": " + what + ": " + nc_strerror(e));
-  }
-  std::string text_att(int var, const char* name) const {
-    size_t len = 0;
-    if (nc_inq_attlen(id, var, name, &len) != NC_NOERR) return {};
-    std::string s(len, '\0');
-    check(nc_get_att_text(id, var, name, s.data()), std::string("attribute ") + name);
-    while (!s.empty() && s.back() == '\0') s.pop_back();
-    return s;
-  }
-  std::vector<double> coord(const std::vector<std::string>& names) const {
-    for (const auto& n : names) {
-      int v;
-      if (nc_inq_varid(id, n.c_str(), &v) != NC_NOERR) continue;
-      int dim;
-      check(nc_inq_vardimid(id, v, &dim), n);
-      size_t len;
-      check(nc_inq_dimlen(id, dim, &len), n);
-      std::vector<double> out(len);
-      check(nc_get_var_double(id, v, out.data()), "reading " + n);
-      return out;
-    }
-    throw std::runtime_error(path + ": no coordinate variable " + names.front());
-  }
-};
+  throw std::runtime_error(f.path + ": no coordinate variable " + names.front());
+}
 
 size_t nearest(const std::vector<double>& axis, double x, bool& inside) {
   size_t best = 0;
@@ -75,28 +55,29 @@ DayNumber cf_time_to_day(double value, const std::string& units) {
 }
 
 SampledSeries sample_points(const std::string& path, const std::string& var, const std::vector<PointRequest>& pts) {
-  NcFile f(path);
+  nc::File f(path, NC_NOWRITE);
   int v;
   if (nc_inq_varid(f.id, var.c_str(), &v) != NC_NOERR) throw std::runtime_error(path + ": no variable '" + var + "'");
   int ndims;
-  f.check(nc_inq_varndims(f.id, v, &ndims), var);
+  nc::check(nc_inq_varndims(f.id, v, &ndims), path, var);
   if (ndims != 3) throw std::runtime_error(path + ": variable '" + var + "' is not (time, lat, lon)");
   int dims[3];
-  f.check(nc_inq_vardimid(f.id, v, dims), var);
+  nc::check(nc_inq_vardimid(f.id, v, dims), path, var);
   char dname[NC_MAX_NAME + 1];
-  f.check(nc_inq_dimname(f.id, dims[1], dname), var);
+  nc::check(nc_inq_dimname(f.id, dims[1], dname), path, var);
   const std::string lat_name = dname;
-  f.check(nc_inq_dimname(f.id, dims[2], dname), var);
+  nc::check(nc_inq_dimname(f.id, dims[2], dname), path, var);
   const std::string lon_name = dname;
-  f.check(nc_inq_dimname(f.id, dims[0], dname), var);
+  nc::check(nc_inq_dimname(f.id, dims[0], dname), path, var);
   const std::string time_name = dname;
 
-  const auto lat = f.coord({lat_name, "lat", "latitude"});
-  const auto lon = f.coord({lon_name, "lon", "longitude"});
-  const auto time = f.coord({time_name, "time"});
+  const auto lat = read_coord(f, {lat_name, "lat", "latitude"});
+  const auto lon = read_coord(f, {lon_name, "lon", "longitude"});
+  const auto time = read_coord(f, {time_name, "time"});
   int tv;
-  f.check(nc_inq_varid(f.id, time_name.c_str(), &tv), "time variable");
-  const std::string tunits = f.text_att(tv, "units");
+  nc::check(nc_inq_varid(f.id, time_name.c_str(), &tv), path, "time variable");
+  std::string tunits;
+  nc::get_text_att(f.id, tv, "units", tunits);
 
   SampledSeries out;
   out.days.reserve(time.size());
@@ -108,10 +89,10 @@ SampledSeries sample_points(const std::string& path, const std::string& var, con
 
   // Fill / missing markers and packing.
   double fill = NAN, missing = NAN, scale = 1, offset = 0;
-  nc_get_att_double(f.id, v, "_FillValue", &fill);
-  nc_get_att_double(f.id, v, "missing_value", &missing);
-  nc_get_att_double(f.id, v, "scale_factor", &scale);
-  nc_get_att_double(f.id, v, "add_offset", &offset);
+  nc::get_double_att(f.id, v, "_FillValue", fill);
+  nc::get_double_att(f.id, v, "missing_value", missing);
+  nc::get_double_att(f.id, v, "scale_factor", scale);
+  nc::get_double_att(f.id, v, "add_offset", offset);
 
   out.values.resize(pts.size());
   std::vector<double> buf(time.size());
@@ -127,7 +108,7 @@ SampledSeries sample_points(const std::string& path, const std::string& var, con
       throw std::runtime_error(path + ": " + msg);
     }
     const size_t start[3] = {0, j, i}, count[3] = {time.size(), 1, 1};
-    if (!time.empty()) f.check(nc_get_vara_double(f.id, v, start, count, buf.data()), "reading " + var);
+    if (!time.empty()) nc::check(nc_get_vara_double(f.id, v, start, count, buf.data()), path, "reading " + var);
     auto& series = out.values[p];
     series.resize(time.size());
     for (size_t t = 0; t < time.size(); ++t) {
