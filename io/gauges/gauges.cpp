@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <stdexcept>
 
 namespace rf::io {
@@ -54,9 +55,8 @@ struct Table {
   }
 };
 
-Table load(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error(path + ": cannot open");
+// `path` names the source in messages (a file, or "built-in station list").
+Table load_stream(std::istream& f, const std::string& path) {
   Table t;
   t.path = path;
   std::string line;
@@ -78,6 +78,12 @@ Table load(const std::string& path) {
   }
   if (t.header.empty()) throw std::runtime_error(path + ": empty file");
   return t;
+}
+
+Table load(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) throw std::runtime_error(path + ": cannot open");
+  return load_stream(f, path);
 }
 
 bool qc_ok(const Table& t, size_t r, int c) {
@@ -131,8 +137,8 @@ float decode_cma_precip(double v, double scale, bool& trace) {
 
 size_t GaugeDaily::station(const std::string& id) const { return size_t(std::find(ids.begin(), ids.end(), id) - ids.begin()); }
 
-std::vector<GaugeStation> read_gauge_stations(const std::string& path) {
-  const Table t = load(path);
+static std::vector<GaugeStation> parse_gauge_stations(const Table& t) {
+  const std::string& path = t.path;
   const int ci = id_col(t), cn = t.col({"name", "站名", "Station_Name"}, false);
   const int cla = t.col({"lat", "Lat", "latitude", "纬度"}, true), clo = t.col({"lon", "Lon", "longitude", "经度"}, true);
   const int ce = t.col({"elevation_m", "Alti", "elevation", "观测场海拔高度"}, false);
@@ -156,6 +162,13 @@ std::vector<GaugeStation> read_gauge_stations(const std::string& path) {
     out.push_back(s);
   }
   return out;
+}
+
+std::vector<GaugeStation> read_gauge_stations(const std::string& path) { return parse_gauge_stations(load(path)); }
+
+std::vector<GaugeStation> builtin_qinghai_stations() {
+  std::istringstream in(builtin_qinghai_stations_csv());
+  return parse_gauge_stations(load_stream(in, "built-in station list"));
 }
 
 namespace {

@@ -22,6 +22,10 @@ struct GaugeStation {
   double lat = 0, lon = 0, elevation_m = NAN;
 };
 std::vector<GaugeStation> read_gauge_stations(const std::string& path);
+// The built-in Qinghai list (the default wherever a station file is optional);
+// columns station_id,name,name_zh,class,lat,lon,elevation_m.
+const char* builtin_qinghai_stations_csv();
+std::vector<GaugeStation> builtin_qinghai_stations();
 
 // Degrees from a DDMM (or DDDMM) integer-coded value, or the value itself when decimal.
 double cma_degrees(double v, double decimal_limit);

@@ -9,6 +9,7 @@
 #include "io/synth/landscape.h"
 #include "io/synth/nc_util.h"
 #include "io/synth/rng.h"
+#include "io/gauges/gauges.h"
 
 namespace rf::io::synth {
 
@@ -61,7 +62,7 @@ std::vector<Station> parse_stations(const std::string& text, const std::string& 
 }
 
 std::vector<Station> load_stations(const std::string& path) {
-  if (path.empty()) return parse_stations(builtin_stations_csv(), "built-in station list");
+  if (path.empty()) return parse_stations(builtin_qinghai_stations_csv(), "built-in station list");
   std::ifstream f(path);
   if (!f) throw std::runtime_error(path + ": cannot open station file");
   std::stringstream ss;

@@ -26,7 +26,6 @@ struct Station {
 // Parses a station CSV by header names (station_id, lat, lon, elevation_m required).
 std::vector<Station> parse_stations(const std::string& csv_text, const std::string& where);
 std::vector<Station> load_stations(const std::string& path);  // empty path: the built-in list
-const char* builtin_stations_csv();  // copy of io/data/qinghai_stations.csv
 
 class GaugeWriter {
  public:

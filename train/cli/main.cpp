@@ -16,6 +16,12 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"demo", rf::cli::cmd_demo, "the whole pipeline on a two-year synthetic twin (no arguments needed)"},
+    {"config", rf::cli::cmd_config, "print a commented example run configuration (TOML), or check one"},
+    {"prepare", rf::cli::cmd_prepare, "sources + gauges -> aligned daily data on the working grid (cached)"},
+    {"train", rf::cli::cmd_train, "train qh-ref at gauges with leave-stations-out cross-validation"},
+    {"fuse", rf::cli::cmd_fuse, "write the fused daily grid, one CF netCDF per year (resumable)"},
+    {"evaluate", rf::cli::cmd_evaluate, "score products and baselines at held-out gauges (metrics.csv)"},
     {"synth", rf::cli::cmd_synth, "write a synthetic Qinghai twin in every product's native format"},
     {"daily", rf::cli::cmd_daily, "daily totals of one product on the gauges' day, optionally regridded"},
     {"regrid", rf::cli::cmd_regrid, "regrid a netCDF variable exactly like cdo remapnn/remapbil/remapbic"},

@@ -1,0 +1,10 @@
+// rainfuse prepare: placeholder until its owner lands it.
+#include <stdexcept>
+
+#include "train/cli/commands.h"
+
+namespace rf::cli {
+
+int cmd_prepare(const Argv&) { throw std::runtime_error("not implemented yet"); }
+
+}  // namespace rf::cli

@@ -1,0 +1,115 @@
+// One run of the pipeline (prepare -> train -> fuse -> evaluate), as described
+// by a TOML file (`rainfuse config --example` prints a commented one) and
+// overridden by command-line flags. Every path in the file is relative to the
+// file's own folder unless absolute. Defaults are the Qinghai 0.01-degree
+// production run.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/dates.h"
+#include "io/grid.h"
+
+namespace rf::pipe {
+
+// The five model input sources, in qh-ref channel order (channels 0-4).
+inline constexpr const char* kSourceNames[5] = {"era5", "imerg", "gldas", "gsmap", "cmorph"};
+int source_index(const std::string& name);  // 0..4, throws for an unknown name
+
+struct SourceConfig {
+  std::string name;                 // one of kSourceNames (the channel it feeds)
+  std::string product;              // reader: era5|imerg|gldas|gsmap|cmorph|grads (default = name)
+  std::vector<std::string> paths;   // glob patterns (glob(3); several allowed)
+  std::string ctl;                  // GrADS descriptor (product = grads, or to override a built-in)
+  std::string variable;             // optional variable name override
+};
+
+struct RunConfig {
+  std::string config_path;          // the TOML file read ("" when built from defaults)
+  std::string out_dir = "rainfuse-run";
+
+  // [grid] working grid = `spec` (CDO griddes file or "lon0,lon1,dlon,lat0,lat1,dlat")
+  // if given, else the region box at `resolution` (cell edges; centres at +res/2).
+  io::Region region = io::kQinghai;
+  double resolution = 0.01;
+  std::string grid_spec;
+  std::string regrid_method = "nearest";  // nearest|bilinear|bicubic (io/regrid)
+
+  // [period] data used by prepare/train; fuse period defaults to it.
+  io::DayNumber start = 0, end = 0;
+  io::DayNumber fuse_start = 0, fuse_end = 0;  // 0 = same as start/end
+  std::string day = "cma";          // cma|utc day convention
+  int max_missing_steps = 0;        // io/aggregate tolerance per day
+  double min_coverage = 0.5;        // a source is "available" on a day when at least this
+                                    // fraction of its pixels over the region is valid
+
+  // [[sources]]
+  std::vector<SourceConfig> sources;
+
+  // [gauges]
+  std::vector<std::string> gauge_files;  // globs of daily or hourly CSVs
+  std::string gauge_format = "daily";    // daily|hourly
+  std::string stations;                  // station metadata CSV ("" = built-in Qinghai list)
+  double gauge_scale = 1.0;              // mm per file unit
+
+  // [dem]
+  std::string dem;                  // netCDF with an elevation variable ("" = channel 5 is 0)
+  std::string dem_var = "elevation";
+
+  // [model]
+  std::string model = "qh-ref";     // nn::QhRefConfig::by_name
+
+  // [train]
+  int folds = 5;
+  std::string fold_mode = "random"; // random | blocked (spatial blocks of stations)
+  uint64_t seed = 1;
+  int epochs = 30;                  // upper bound; early stopping ends sooner
+  int patience = 5;                 // epochs without validation improvement
+  int steps_per_epoch = 200;
+  int batch = 16;
+  int patch = 32;                   // patch side in working-grid pixels (multiple of 8)
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  int recompute = 0;                // nn::QhRef::set_recompute chunk (0 = off)
+  // Source sets to train one model each for (names); empty = one set of every
+  // configured source. fuse picks, per day, the largest trained set whose
+  // sources are all available that day.
+  std::vector<std::vector<std::string>> source_sets;
+
+  // [fuse]
+  int tile = 256, halo = 16;
+  bool pack_int16 = false;
+  bool fast_deflate = false;
+  bool qinghai_mask = true;
+
+  // [evaluate]
+  std::vector<double> thresholds{0.1, 1.0};
+  std::vector<std::string> baselines{"mean", "bias_corrected_mean", "idw", "xgboost"};
+  std::string truth;                // twin only: glob of truth_YYYY.nc for whole-grid scores
+  bool plots = true;
+
+  // Derived helpers.
+  io::Grid working_grid() const;    // from grid_spec or region + resolution
+  io::DayNumber fuse_first() const { return fuse_start ? fuse_start : start; }
+  io::DayNumber fuse_last() const { return fuse_end ? fuse_end : end; }
+  std::string path(const std::string& rel) const;  // out_dir + "/" + rel
+};
+
+// Reads and validates a TOML file. Errors: one line "FILE: key 'x.y': problem"
+// (unknown keys are errors too: a typo must not silently fall back to a default).
+RunConfig load_run_config(const std::string& path);
+
+// "key=value" overrides with dotted keys as in the file ("train.epochs=3",
+// "period.start=2020-01-01"); used by --set and by the per-command flags.
+void apply_override(RunConfig& cfg, const std::string& key_eq_value);
+
+// The commented example printed by `rainfuse config --example` (it loads
+// without error and describes every key).
+const char* example_config();
+
+// Serialised canonical form (TOML) of the settings that determine prepared
+// data; prepare hashes it to decide whether its cache is still valid.
+std::string prepare_fingerprint(const RunConfig& cfg);
+
+}  // namespace rf::pipe

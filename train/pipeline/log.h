@@ -1,0 +1,33 @@
+// Log lines and progress bars of the pipeline commands. Log lines go to stderr
+// prefixed with the elapsed time; a progress bar is drawn (in place, on stderr)
+// only when stderr is a terminal, otherwise only its summary line is printed:
+// "<what>: N items in S s (R items/s)".
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "train/prepare/prepared.h"
+
+namespace rf::pipe {
+
+void log(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void set_quiet(bool quiet);   // --quiet: only errors
+
+class Progress {
+ public:
+  Progress(std::string what, int64_t total, std::string unit = "items");
+  ~Progress();                // prints the summary line (if not done())
+  void tick(int64_t n = 1);
+  void done();
+ private:
+  std::string what_, unit_;
+  int64_t total_, count_ = 0;
+  std::chrono::steady_clock::time_point t0_, last_draw_;
+  bool tty_, finished_ = false;
+};
+
+// A ProgressFn (prepared.h) drawing one bar per distinct `what`.
+ProgressFn progress_fn();
+
+}  // namespace rf::pipe
