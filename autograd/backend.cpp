@@ -1,5 +1,6 @@
-// The CPU kernel table, and the CUDA table's placeholders that throw until the
-// CUDA backend registers its launchers.
+// The CPU kernel table, and the CUDA table: the CUDA backend's launchers
+// (autograd/backend_cuda.cpp) in CUDA builds, placeholders that throw otherwise
+// (until a simulated device registers its table, tests/sim/device).
 #include "autograd/backend.h"
 
 #include <cstring>
@@ -63,6 +64,7 @@ Backend make_cpu() {
   return b;
 }
 
+#ifndef RAINFUSE_HAVE_CUDA
 // An entry of any signature that throws: the CUDA table until it is registered.
 template <class F>
 struct Missing;
@@ -105,8 +107,16 @@ Backend make_missing_cuda() {
 #undef RF_MISSING
   return b;
 }
+#endif
 
+#ifdef RAINFUSE_HAVE_CUDA
+}  // namespace
+Backend make_cuda_backend();  // autograd/backend_cuda.cpp
+namespace {
+Backend g_tables[kNumDevices] = {make_cpu(), make_cuda_backend()};
+#else
 Backend g_tables[kNumDevices] = {make_cpu(), make_missing_cuda()};
+#endif
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include "kernels/common/device.h"
 #include "kernels/conv/conv.h"
 #include "kernels/convlstm/convlstm.h"
+#include "kernels/convlstm/convlstm_cuda.h"  // PlaneView / PlaneOut (no CUDA headers)
 #include "kernels/dropout/dropout.h"
 #include "kernels/layernorm/layernorm.h"
 #include "kernels/optim/adam.h"
@@ -61,6 +62,14 @@ struct Backend {
   // Host <-> device transfers of n floats (memcpy on the CPU).
   void (*to_host)(int64_t n, const float* src, float* host_dst);
   void (*from_host)(int64_t n, const float* host_src, float* dst);
+  // Optional (nullptr when the backend has none): one ConvLSTM step with the
+  // gate convolution and the cell update fused, gates never written
+  // (kernels/convlstm/convlstm_cuda.h, convlstm_step_forward_cuda; Ch % 16 == 0;
+  // no gradient). nn::ConvLSTM uses it for inference when the `convlstm`
+  // fusion is on (autograd/device_options.h).
+  void (*lstm_step_forward)(const kernels::ConvLstmShape&, int Cx, int H, int W, kernels::PlaneView x,
+                            kernels::PlaneView h_prev, kernels::PlaneView c_prev, const float* w,
+                            const float* bias, kernels::PlaneOut h, kernels::PlaneOut c);
 };
 
 const Backend& backend(Device d);

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "autograd/backend.h"
+#include "autograd/device_options.h"
 #include "autograd/tape.h"
 #include "kernels/common/philox.h"
 
@@ -122,6 +123,35 @@ ConvLSTM::ConvLSTM(int in, int h, int k, Device device)
     : weight(make_parameter(Shape{4 * h, in + h, k, k}, device)), bias(make_parameter(Shape{4 * h}, device)),
       in_channels(in), hidden(h) {}
 
+namespace {
+// Inference with the fused step kernel: gate conv over [x_t ; h] read in
+// place (x_t is a strided time slice of x, no concatenation) with the cell
+// update in its epilogue, so the 4*hidden gate tensor is never written. h and c
+// alternate between two buffers (a step reads h_prev around each position).
+Tensor run_fused_steps(const ConvLSTM& m, const Backend& be, const Tensor& x, int t0, int t1, int dir) {
+  const int64_t B = x.size(0), T = x.size(2), H = x.size(3), W = x.size(4), HW = H * W;
+  kernels::ConvLstmShape s;
+  s.B = int(B), s.Ch = m.hidden, s.HW = HW;
+  const Shape hs{B, m.hidden, H, W};
+  Tensor h[2] = {Tensor::empty(hs, x.device()), Tensor::empty(hs, x.device())};
+  Tensor c[2] = {Tensor::empty(hs, x.device()), Tensor::empty(hs, x.device())};
+  const int64_t state_batch = int64_t(m.hidden) * HW;
+  int cur = 0;
+  bool first = true;
+  for (int t = t0;; t += dir) {
+    const kernels::PlaneView xt{x.data() + t * HW, m.in_channels * T * HW, T * HW};
+    const kernels::PlaneView hp{first ? nullptr : h[cur].data(), state_batch, HW};
+    const kernels::PlaneView cp{first ? nullptr : c[cur].data(), state_batch, HW};
+    be.lstm_step_forward(s, m.in_channels, int(H), int(W), xt, hp, cp, m.weight.data(), m.bias.data(),
+                         {h[1 - cur].data(), state_batch, HW}, {c[1 - cur].data(), state_batch, HW});
+    cur = 1 - cur;
+    first = false;
+    if (t == t1) break;
+  }
+  return h[cur];
+}
+}  // namespace
+
 void ConvLSTM::init(uint64_t seed) { init_weight_bias(weight, bias, seed); }
 
 Tensor ConvLSTM::run(const Tensor& x, int t0, int t1) const {
@@ -131,6 +161,10 @@ Tensor ConvLSTM::run(const Tensor& x, int t0, int t1) const {
   if (t0 < 0 || t1 < 0 || t0 >= x.size(2) || t1 >= x.size(2))
     throw std::runtime_error("ConvLSTM: steps out of range");
   const int dir = t1 >= t0 ? 1 : -1;
+  const Backend& be = backend(x.device());
+  if (!grad_enabled() && be.lstm_step_forward && device_options().fuse_convlstm && hidden % 16 == 0 &&
+      weight.size(2) == 3 && weight.size(3) == 3)
+    return run_fused_steps(*this, be, x, t0, t1, dir);
   // h_{-1} = 0: the first step needs only the x half of the gate weight.
   const Tensor w_x = narrow(weight, 1, 0, in_channels);
   Tensor h, c;

@@ -17,6 +17,11 @@ class Adam {
   void zero_grad();
   int64_t steps() const { return step_; }
   kernels::AdamParams& hyper() { return hyper_; }
+  // Optimizer state for checkpoints: the moments (one per parameter, same
+  // shapes) and the step count a resumed run continues from.
+  const std::vector<Tensor>& first_moments() const { return m_; }
+  const std::vector<Tensor>& second_moments() const { return v_; }
+  void set_steps(int64_t steps) { step_ = steps; }
 
  private:
   std::vector<Tensor> params_, m_, v_;

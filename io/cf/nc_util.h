@@ -57,5 +57,11 @@ inline bool get_double_att(int ncid, int varid, const char* name, double& out) {
 inline void put_text(int ncid, int varid, const char* name, const std::string& v, const std::string& path) {
   check(nc_put_att_text(ncid, varid, name, v.size(), v.c_str()), path, std::string("attribute ") + name);
 }
+inline void put_float(int ncid, int varid, const char* name, float v, const std::string& path) {
+  check(nc_put_att_float(ncid, varid, name, NC_FLOAT, 1, &v), path, std::string("attribute ") + name);
+}
+inline void put_double(int ncid, int varid, const char* name, double v, const std::string& path) {
+  check(nc_put_att_double(ncid, varid, name, NC_DOUBLE, 1, &v), path, std::string("attribute ") + name);
+}
 
 }  // namespace rf::io::nc

@@ -18,6 +18,9 @@ struct CfOptions {
   std::string source;           // products used, e.g. "ERA5 hourly tp (reanalysis-era5-single-levels)"
   std::string model;            // e.g. "qh-ref" or "none"
   std::string history;          // the command line
+  // history = "<UTC time>: <history>"; false writes `history` alone, so that
+  // rerunning the same command gives a byte-identical file (rainfuse fuse).
+  bool history_timestamp = true;
   bool pack_int16 = false;      // scale 0.01 mm/day, _FillValue -32768
   int deflate_level = 4;        // 0 = no compression
   // Encode chunks with the row-repeat deflate encoder (io/cf/row_deflate.h):

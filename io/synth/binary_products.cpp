@@ -11,7 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "io/synth/nc_util.h"
+#include "io/synth/paths.h"
 
 namespace rf::io::synth {
 

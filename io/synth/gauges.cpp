@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "io/synth/landscape.h"
-#include "io/synth/nc_util.h"
+#include "io/synth/paths.h"
 #include "io/synth/rng.h"
 #include "io/gauges/gauges.h"
 

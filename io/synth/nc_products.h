@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/cf/chunk_writer.h"
 #include "io/synth/products.h"
 
 namespace rf::io::synth {
@@ -43,9 +44,14 @@ Era5Layout era5_layout_cds(int year);
 // since 1970-01-01; V07B: /Grid/precipitation, seconds since 1980-01-06),
 // global (time=1, lon=3600, lat=1800) dims with only the window's chunks
 // written (the rest reads as _FillValue -9999.9). Returns the path under
-// dir/YYYY/DDD/. mm_step: [nj][ni] mm over the half hour.
-std::string write_imerg_file(const std::string& dir, const NativeWindow& w, UnixSeconds start, int version,
-                             const float* mm_step);
+// dir/YYYY/DDD/. `chunks` from imerg_chunks.
+std::string write_imerg_file(const std::string& dir, UnixSeconds start, int version,
+                             const std::vector<CompressedChunk>& chunks);
+// The window's (1, 60, 60) chunks of an IMERG file, shuffled and deflated
+// (level 1) as the HDF5 filters would: thread-safe, so the files of a day are
+// compressed in parallel and only the netCDF/HDF5 calls are serialised.
+// mm_step: [nj][ni] mm over the half hour.
+std::vector<CompressedChunk> imerg_chunks(const NativeWindow& w, const float* mm_step);
 // IMERG version written for a half hour starting at `start`: V06B for
 // 2000-06-01 .. 2021-09-30 (the V06 Final record), V07B otherwise.
 int imerg_version_for(UnixSeconds start);
@@ -64,7 +70,11 @@ std::vector<uint8_t> gldas_water_mask(const NativeWindow& w);
 // cmorph(time=2, lat=1649, lon=4948) mm/hr, lat S->N, lon 0-360, times at HH:00
 // and HH:30 (interval starts) in seconds since 1970-01-01, global dims with only
 // the window's chunks written (fill -999). Path dir/YYYY/MM/DD/..._YYYYMMDDHH.nc.
+// `chunks` from cmorph_nc_chunks.
 std::string write_cmorph_nc_file(const std::string& dir, const NativeWindow& w, UnixSeconds hour_start,
-                                 const float* first, const float* second);
+                                 const std::vector<CompressedChunk>& chunks);
+// The window's (1, 60, 60) chunks of both half hours (first, second: [nj][ni]
+// mm per 30 min), compressed like imerg_chunks. Thread-safe.
+std::vector<CompressedChunk> cmorph_nc_chunks(const NativeWindow& w, const float* first, const float* second);
 
 }  // namespace rf::io::synth

@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -83,26 +84,27 @@ SynthSummary run_synth(const SynthOptions& opt) {
   std::unique_ptr<GaugeWriter> gauges;
   if (opt.gauges) gauges = std::make_unique<GaugeWriter>(dir, load_stations(opt.stations_path), opt.seed);
   std::unique_ptr<DailyNcWriter> truth_nc;
-  std::vector<float> truth_qh;
   long files = 0;
 
   for (DayNumber day = opt.start; day <= opt.end; ++day) {
     const int year = year_of(day);
     if (!truth_nc || year_of(day - 1) != year) {
       if (truth_nc) truth_nc->close(), ++files;
-      truth_nc = std::make_unique<DailyNcWriter>(dir + "/truth/truth_" + std::to_string(year) + ".nc", qh,
+      // The file's days: this year's part of the span.
+      const DayNumber last = std::min(opt.end, day_from_ymd(year, 12, 31));
+      truth_nc = std::make_unique<DailyNcWriter>(dir + "/truth/truth_" + std::to_string(year) + ".nc", qh, day, last,
                                                  "rainfuse synthetic twin: true daily precipitation",
                                                  "rainfuse synth seed " + std::to_string(opt.seed));
       for (auto& r : runs) {
         if (r->intended) r->intended->close(), ++files;
         r->intended = std::make_unique<DailyNcWriter>(
-            dir + "/intended/" + product_name(r->p) + "_" + std::to_string(year) + ".nc", r->model.window().grid(),
+            dir + "/intended/" + product_name(r->p) + "_" + std::to_string(year) + ".nc", r->model.window().grid(), day,
+            last,
             std::string("rainfuse synthetic twin: intended CMA-day totals of ") + product_name(r->p),
             "native window of the product; NaN where the product has no data");
       }
     }
     truth.next(day);
-    truth_qh = TruthGenerator::qinghai_block(truth.field());
 #pragma omp parallel for schedule(dynamic, 1)
     for (size_t r = 0; r < runs.size(); ++r) runs[r]->model.make_day(day, truth.field(), runs[r]->day);
 
@@ -121,30 +123,62 @@ SynthSummary run_synth(const SynthOptions& opt) {
         if (!error) error = std::current_exception();
       }
     };
+    // The deflate work of the day's netCDF files (truth, intended, IMERG, CMORPH
+    // chunks) runs here on all threads, the largest item (the truth) first; the
+    // writer task below only defines the files and stores these bytes
+    // (netCDF-C/HDF5 are serial).
+    CompressedChunk truth_z;
+    std::vector<CompressedChunk> intended_z(runs.size());
+    std::vector<std::vector<CompressedChunk>> imerg_z(imerg ? 48 : 0), cmorph_z(cmorph && cmorph_nc ? 24 : 0);
+    const int n_daily = 1 + int(runs.size()), n_imerg = int(imerg_z.size());
+    const int n_z = n_daily + n_imerg + int(cmorph_z.size());
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int item = 0; item < n_z; ++item)
+      guard([&, item] {
+        if (item == 0) {
+          const auto qh_field = TruthGenerator::qinghai_block(truth.field());
+          truth_z = truth_nc->compress(day, qh_field.data());
+          return;
+        }
+        if (item < n_daily) {
+          ProductRun& r = *runs[item - 1];
+          bool complete = true;
+          for (int k = 0; k < r.model.window().steps_per_day; ++k) complete = complete && exists(&r, k);
+          std::vector<float> intended = r.day.daily;
+          for (size_t i = 0; i < intended.size(); ++i)
+            if (!complete || (!r.water.empty() && r.water[i])) intended[i] = NAN;
+          intended_z[item - 1] = r.intended->compress(day, intended.data());
+          return;
+        }
+        const int f = item - n_daily;
+        if (f < n_imerg) {
+          if (!exists(imerg, f)) return;
+          const size_t n = imerg->model.window().size();
+          imerg_z[f] = imerg_chunks(imerg->model.window(), imerg->day.steps.data() + size_t(f) * n);
+        } else {
+          const int h = f - n_imerg;
+          if (!exists(cmorph, 2 * h)) return;
+          const size_t n = cmorph->model.window().size();
+          cmorph_z[h] = cmorph_nc_chunks(cmorph->model.window(), cmorph->day.steps.data() + size_t(2 * h) * n,
+                                         cmorph->day.steps.data() + size_t(2 * h + 1) * n);
+        }
+      });
+    if (error) std::rethrow_exception(error);
 #pragma omp parallel
 #pragma omp single
     {
       // netCDF-C/HDF5 are not thread-safe: every netCDF file of the day in one task.
 #pragma omp task
       guard([&] {
-        truth_nc->append(day, truth_qh.data());
-        for (auto& r : runs) {
-          const NativeWindow& w = r->model.window();
-          std::vector<float> intended = r->day.daily;
-          bool complete = true;
-          for (int k = 0; k < w.steps_per_day; ++k) complete = complete && exists(r.get(), k);
-          for (size_t i = 0; i < intended.size(); ++i)
-            if (!complete || (!r->water.empty() && r->water[i])) intended[i] = NAN;
-          r->intended->append(day, intended.data());
-        }
+        truth_nc->append(truth_z);
+        for (size_t r = 0; r < runs.size(); ++r) runs[r]->intended->append(intended_z[r]);
         if (era5) era5_writer.add_day(era5->day, era5->model.window());
         if (imerg)
           for (int k = 0; k < 48; ++k) {
             if (!exists(imerg, k)) continue;
             const UnixSeconds t = imerg->day.step_start(k, imerg->model.window());
             const int v = opt.imerg_version ? opt.imerg_version : imerg_version_for(t);
-            write_imerg_file(dir + "/imerg", imerg->model.window(), t, v,
-                             imerg->day.steps.data() + size_t(k) * imerg->model.window().size());
+            write_imerg_file(dir + "/imerg", t, v, imerg_z[k]);
             ++day_files;
           }
         if (gldas)
@@ -158,9 +192,7 @@ SynthSummary run_synth(const SynthOptions& opt) {
           for (int h = 0; h < 24; ++h) {
             if (!exists(cmorph, 2 * h)) continue;
             const NativeWindow& w = cmorph->model.window();
-            write_cmorph_nc_file(dir + "/cmorph", w, cmorph->day.step_start(2 * h, w),
-                                 cmorph->day.steps.data() + size_t(2 * h) * w.size(),
-                                 cmorph->day.steps.data() + size_t(2 * h + 1) * w.size());
+            write_cmorph_nc_file(dir + "/cmorph", w, cmorph->day.step_start(2 * h, w), cmorph_z[h]);
             ++day_files;
           }
       });

@@ -21,6 +21,16 @@ void mem_free(Device d, void* p, size_t bytes);
 MemStats mem_stats(Device d);
 void mem_reset_peak(Device d);  // peak := live
 
+// The allocator behind mem_alloc(Device::CUDA) (the counters above stay in
+// mem_alloc): by default the CUDA backend's caching pool (memory_cuda.cpp);
+// the simulated device (tests/sim/device) installs host memory instead.
+// Install before the first allocation on that device.
+struct DeviceAllocator {
+  void* (*alloc)(size_t bytes) = nullptr;  // throws when out of memory
+  void (*free)(void* p, size_t bytes) = nullptr;
+};
+void mem_set_allocator(Device d, const DeviceAllocator& a);  // d != CPU
+
 // RAII scratch buffer for kernels (counted like any tensor).
 template <class T>
 class Scratch {

@@ -75,11 +75,24 @@ BlockCache& block_cache() {
 
 }  // namespace
 
-// CUDA allocation hooks, defined by the CUDA backend when it is built.
+// The CUDA backend's caching pool (memory_cuda.cpp), when it is built.
 #ifdef RAINFUSE_HAVE_CUDA
-void* cuda_raw_alloc(size_t bytes);
-void cuda_raw_free(void* p);
+void* cuda_pool_alloc(size_t bytes);
+void cuda_pool_free(void* p, size_t bytes);
 #endif
+
+namespace {
+#ifdef RAINFUSE_HAVE_CUDA
+constinit DeviceAllocator g_device_allocator{cuda_pool_alloc, cuda_pool_free};
+#else
+constinit DeviceAllocator g_device_allocator{};
+#endif
+}  // namespace
+
+void mem_set_allocator(Device d, const DeviceAllocator& a) {
+  if (d == Device::CPU) throw std::runtime_error("mem_set_allocator: the CPU allocator is fixed");
+  g_device_allocator = a;
+}
 
 void* mem_alloc(Device d, size_t bytes) {
   if (bytes == 0) bytes = 1;
@@ -90,11 +103,8 @@ void* mem_alloc(Device d, size_t bytes) {
     if (!p) p = std::aligned_alloc(64, rounded);
     if (!p) throw std::bad_alloc();
   } else {
-#ifdef RAINFUSE_HAVE_CUDA
-    p = cuda_raw_alloc(bytes);
-#else
-    throw std::runtime_error("rainfuse was built without the CUDA backend");
-#endif
+    if (!g_device_allocator.alloc) throw std::runtime_error("rainfuse was built without the CUDA backend");
+    p = g_device_allocator.alloc(bytes);
   }
   count_alloc(d, bytes);
   return p;
@@ -105,10 +115,8 @@ void mem_free(Device d, void* p, size_t bytes) {
   if (bytes == 0) bytes = 1;
   if (d == Device::CPU) {
     if (!block_cache().give(p, (bytes + 63) / 64 * 64, g_counters[0].peak.load())) std::free(p);
-  } else {
-#ifdef RAINFUSE_HAVE_CUDA
-    cuda_raw_free(p);
-#endif
+  } else if (g_device_allocator.free) {
+    g_device_allocator.free(p, bytes);
   }
   g_counters[static_cast<int>(d)].live.fetch_sub(static_cast<int64_t>(bytes));
 }

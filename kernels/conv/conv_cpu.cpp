@@ -321,7 +321,7 @@ void conv_backward_weight_cpu(const ConvShape& s, const float* x, const float* d
     Scratch<float> colp(Device::CPU, size_t(K * ch.padded()));
     Scratch<float> dyp(Device::CPU, size_t(ch.padded() * cpad));
     Scratch<Run> runs(Device::CPU, size_t(ch.padded() + 1));
-#pragma omp for schedule(dynamic, 1)
+#pragma omp for schedule(static)  // fixed item -> thread map: the partial sums do not depend on timing
     for (int64_t it = 0; it < ch.items; ++it) {
       const int64_t b = it / ch.per_b, p0 = (it % ch.per_b) * ch.len, n = std::min(ch.len, P - p0);
       const int64_t nruns = chunk_runs(s, K, p0, n, runs.data());

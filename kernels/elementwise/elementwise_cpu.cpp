@@ -1,6 +1,9 @@
 // Elementwise ops: memory-bound streams, split over threads, vectorised inner loops.
 #include "kernels/elementwise/elementwise.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace rf::kernels {
 
 namespace {
@@ -38,10 +41,22 @@ void fill_cpu(int64_t n, float value, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] = value;
 }
 
+// Deterministic: fixed blocks summed in block order (an OpenMP reduction combines
+// the threads' partials in arrival order, which changes the last bits run to run).
 double sum_cpu(int64_t n, const float* x) {
+  constexpr int64_t kBlock = 1 << 14;
+  const int64_t nb = (n + kBlock - 1) / kBlock;
+  std::vector<double> part(size_t(std::max<int64_t>(nb, 1)), 0.0);
+#pragma omp parallel for schedule(static) if (n >= kParallelMin)
+  for (int64_t b = 0; b < nb; ++b) {
+    double s = 0.0;
+    const int64_t e = std::min(n, (b + 1) * kBlock);
+#pragma omp simd reduction(+ : s)
+    for (int64_t i = b * kBlock; i < e; ++i) s += x[i];
+    part[size_t(b)] = s;
+  }
   double s = 0.0;
-#pragma omp parallel for simd schedule(static) reduction(+ : s) if (n >= kParallelMin)
-  for (int64_t i = 0; i < n; ++i) s += x[i];
+  for (double v : part) s += v;
   return s;
 }
 

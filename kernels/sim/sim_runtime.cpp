@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include <boost/context/fiber.hpp>
+#include <condition_variable>
 #include <cstdlib>
+#include <functional>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -391,6 +393,59 @@ void check_launch(dim3 grid, dim3 block, size_t smem) {
   if (!bad.empty()) throw SimError("sim: invalid launch: " + bad);
 }
 
+// Helper OS threads that live across launches: each keeps its fiber stacks
+// mapped and faulted in. (A thread per launch re-mapped and re-faulted up to
+// 1024 stacks at every launch, which dominated whole-model runs of thousands
+// of small launches.) run(n, fn) runs fn on the caller and n-1 helpers and
+// returns when all are done; launches are serialised.
+class Helpers {
+ public:
+  void run(int n, const std::function<void()>& fn) {
+    std::lock_guard<std::mutex> one_launch(launch_);
+    std::unique_lock<std::mutex> lk(m_);
+    while (int(count_) < n - 1) {
+      std::thread(&Helpers::loop, this).detach();
+      ++count_;
+    }
+    job_ = &fn;
+    want_ = n - 1;
+    started_ = done_ = 0;
+    ++generation_;
+    wake_.notify_all();
+    lk.unlock();
+    fn();
+    lk.lock();
+    finished_.wait(lk, [&] { return done_ == want_; });
+    job_ = nullptr;
+  }
+
+ private:
+  void loop() {
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> lk(m_);
+    for (;;) {
+      wake_.wait(lk, [&] { return job_ && generation_ != seen && started_ < want_; });
+      seen = generation_;
+      ++started_;
+      const std::function<void()>* job = job_;
+      lk.unlock();
+      (*job)();  // the worker catches every exception itself
+      lk.lock();
+      if (++done_ == want_) finished_.notify_all();
+    }
+  }
+  std::mutex launch_, m_;
+  std::condition_variable wake_, finished_;
+  const std::function<void()>* job_ = nullptr;
+  uint64_t generation_ = 0;
+  int count_ = 0, want_ = 0, started_ = 0, done_ = 0;
+};
+// Never destroyed: the detached helpers wait on it until the process ends.
+Helpers& helpers() {
+  static Helpers* h = new Helpers;
+  return *h;
+}
+
 }  // namespace
 
 void set_seed(uint64_t s) { g_seed = s; }
@@ -434,13 +489,10 @@ void run_grid(dim3 grid, dim3 block, size_t smem, ThreadBody body) {
       }
     }
   };
-  if (nthreads <= 1) {
+  if (nthreads <= 1)
     worker();
-  } else {
-    std::vector<std::thread> pool;
-    for (int t = 0; t < nthreads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
-  }
+  else
+    helpers().run(nthreads, worker);
   if (first_error) std::rethrow_exception(first_error);
 }
 

@@ -385,6 +385,99 @@ TEST_F(SynthFiles, DemAndTruthAreCfNetcdf) {
 }
 
 // Same seed -> byte-identical files whatever the thread count; another seed differs.
+// The data variables whose chunks synth compresses itself (libdeflate) and
+// stores with HDF5 direct chunk writes keep the layout netCDF-C would give them:
+// chunk shape, shuffle + deflate level 1, fill value, an unlimited time axis for
+// the daily files; chunks outside the IMERG/CMORPH window are not stored and
+// read as the fill value, including the parts of a window chunk off the window.
+TEST(SynthFormat, DirectChunkVariablesKeepTheirLayout) {
+  const std::string dir = (fs::temp_directory_path() / ("rf_synth_format_" + std::to_string(::getpid()))).string();
+  SynthOptions o;
+  o.out_dir = dir;
+  o.start = day_from_ymd(2021, 7, 30);
+  o.end = day_from_ymd(2021, 7, 31);
+  o.seed = 3;
+  o.products = {Product::IMERG, Product::CMORPH};
+  o.gauges = false;
+  o.cmorph_format = "nc";
+  run_synth(o);
+  auto expect_layout = [](int grp, int v, std::vector<size_t> chunk, float fill, const std::string& what) {
+    int shuffle = 0, deflate = 0, level = 0, storage = 0, no_fill = 1;
+    ok(nc_inq_var_deflate(grp, v, &shuffle, &deflate, &level), what);
+    EXPECT_EQ(shuffle, 1) << what;
+    EXPECT_EQ(deflate, 1) << what;
+    EXPECT_EQ(level, 1) << what;
+    std::vector<size_t> got(chunk.size());
+    ok(nc_inq_var_chunking(grp, v, &storage, got.data()), what);
+    EXPECT_EQ(storage, NC_CHUNKED) << what;
+    EXPECT_EQ(got, chunk) << what;
+    float f = 0;
+    ok(nc_inq_var_fill(grp, v, &no_fill, &f), what);
+    EXPECT_EQ(no_fill, 0) << what;
+    if (std::isnan(fill)) EXPECT_TRUE(std::isnan(f)) << what;
+    else EXPECT_EQ(f, fill) << what;
+  };
+  const Grid qh = Grid::qinghai_001();
+  for (const std::string name : {"/truth/truth_2021.nc", "/intended/imerg_2021.nc", "/intended/cmorph_2021.nc"}) {
+    Nc f(dir + name);
+    const int v = f.var("precipitation");
+    int dims[3], nunlim = 0, unlim[4];
+    nc_inq_vardimid(f.id, v, dims);
+    size_t len[3];
+    for (int d = 0; d < 3; ++d) nc_inq_dimlen(f.id, dims[d], &len[d]);
+    ok(nc_inq_unlimdims(f.id, &nunlim, unlim), name);
+    ASSERT_EQ(nunlim, 1) << name;
+    EXPECT_EQ(unlim[0], dims[0]) << name;
+    EXPECT_EQ(len[0], 2u) << name;
+    expect_layout(f.id, v, {1, len[1], len[2]}, NAN, name);
+    double t[2];
+    ok(nc_get_var_double(f.id, f.var("time"), t), name);
+    EXPECT_EQ(t[0], double(o.start));
+    EXPECT_EQ(t[1], double(o.end));
+    if (name.find("truth") != std::string::npos) {
+      ASSERT_EQ(len[1], qh.ny());
+      ASSERT_EQ(len[2], qh.nx());
+      std::vector<float> day(qh.size());
+      size_t st[3] = {1, 0, 0}, ct[3] = {1, len[1], len[2]};
+      ok(nc_get_vara_float(f.id, v, st, ct, day.data()), name);
+      double sum = 0;
+      int bad = 0;
+      for (float x : day) bad += !(x >= 0), sum += x;
+      EXPECT_EQ(bad, 0) << name;
+      EXPECT_GT(sum / double(day.size()), 0.1) << "a July day over Qinghai has rain";
+    }
+  }
+  {  // IMERG: the half hour starting 2021-07-30 12:00 UTC (V07B from 2021-10 on; V06B here)
+    const NativeWindow w = native_window(Product::IMERG);
+    Nc f(dir + "/imerg/2021/211/3B-HHR.MS.MRG.3IMERG.20210730-S120000-E122959.0720.V06B.HDF5");
+    int grp;
+    ok(nc_inq_ncid(f.id, "Grid", &grp), "Grid");
+    const int v = f.var("precipitationCal", grp);
+    expect_layout(grp, v, {1, 60, 60}, -9999.9f, "imerg");
+    // The window's first lon row, one cell south of the window (same chunk row
+    // when j0 is not on a chunk corner), and the window's first cell.
+    float x = 0;
+    size_t below[3] = {0, size_t(w.i0), size_t(w.j0 - 1)}, first[3] = {0, size_t(w.i0), size_t(w.j0)};
+    ok(nc_get_var1_float(grp, v, below, &x), "imerg below");
+    EXPECT_EQ(x, -9999.9f);
+    ok(nc_get_var1_float(grp, v, first, &x), "imerg first");
+    EXPECT_GE(x, 0.f);
+  }
+  {
+    const NativeWindow w = native_window(Product::CMORPH);
+    Nc f(dir + "/cmorph/2021/07/31/CMORPH_V1.0_ADJ_8km-30min_2021073103.nc");
+    const int v = f.var("cmorph");
+    expect_layout(f.id, v, {1, 60, 60}, -999.f, "cmorph");
+    float x = 0;
+    size_t west[3] = {1, size_t(w.j0), size_t(w.i0 - 1)}, first[3] = {1, size_t(w.j0), size_t(w.i0)};
+    ok(nc_get_var1_float(f.id, v, west, &x), "cmorph west");
+    EXPECT_EQ(x, -999.f);
+    ok(nc_get_var1_float(f.id, v, first, &x), "cmorph first");
+    EXPECT_GE(x, 0.f);
+  }
+  fs::remove_all(dir);
+}
+
 TEST(SynthReproducible, SameSeedSameBytes) {
   const std::string base = (fs::temp_directory_path() / ("rf_synth_repro_" + std::to_string(::getpid()))).string();
   auto run = [&](const std::string& sub, uint64_t seed, int threads) {

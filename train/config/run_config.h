@@ -100,9 +100,23 @@ struct RunConfig {
 // (unknown keys are errors too: a typo must not silently fall back to a default).
 RunConfig load_run_config(const std::string& path);
 
+// The same without the checks between keys (run_config_from_args applies the
+// overrides first, then validates).
+RunConfig load_run_config_unchecked(const std::string& path);
+// Checks between keys once everything is applied (period set and end >= start,
+// sources configured once, source sets naming configured sources, gauges,
+// the working grid). Errors: "FILE: key 'x.y': problem".
+void validate_run_config(const RunConfig& cfg);
+
 // "key=value" overrides with dotted keys as in the file ("train.epochs=3",
-// "period.start=2020-01-01"); used by --set and by the per-command flags.
+// "period.start=2020-01-01", "sources.era5.paths=/data/era5/*.nc"); the value
+// is read as TOML (a bare word is a string, "a,b" a list for name lists) and
+// parsed by the key's type; used by --set and by the per-command flags.
 void apply_override(RunConfig& cfg, const std::string& key_eq_value);
+
+// The settings as canonical TOML (what `rainfuse config --check` prints; it
+// loads back to the same RunConfig). Paths are written as held (resolved).
+std::string run_config_toml(const RunConfig& cfg);
 
 // The commented example printed by `rainfuse config --example` (it loads
 // without error and describes every key).

@@ -3,9 +3,12 @@
 //   X [8][T=7][h][w]: channels 0-4 log1p(source mm/day) z-scored, 5 elevation
 //   z-scored, 6-7 sin/cos(2*pi*doy/365.25); a missing value (NaN, a day outside
 //   the period, or a source not in the model's source set) becomes 0 after
-//   z-scoring. Day t of the window is centre_day - 3 + t.
+//   z-scoring. Day t of the window is centre_day - 3 + t. A day on which a
+//   source is not available (coverage < min_coverage) is missing for that
+//   source as a whole (no partial field enters).
 //   target [h][w] = log1p(gauge mm/day) at pixels holding a station of the
-//   chosen subset with a valid value that day; mask [h][w] = 1 there, else 0.
+//   chosen subset with a valid value that day (two such stations on one
+//   pixel: the mean of their log1p); mask [h][w] = 1 there, else 0.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,8 +19,8 @@
 namespace rf::pipe {
 
 // Normalisation statistics, computed from the TRAINING stations only (the pixels
-// holding them, over the training days): mean/std of log1p(source) per source,
-// of elevation over those pixels.
+// holding them, over the days each source is available): mean/std of
+// log1p(source) per source, of elevation over those pixels.
 struct NormStats {
   float mean[5] = {0, 0, 0, 0, 0}, std[5] = {1, 1, 1, 1, 1};
   float elev_mean = 0, elev_std = 1;

@@ -8,7 +8,8 @@
 //   An epoch = cfg.steps_per_epoch steps of cfg.batch; after each epoch the
 //   validation loss (fixed validation sample list) decides early stopping; the
 //   full training state is checkpointed atomically every epoch.
-//   The best-epoch model predicts fold k's stations on every day -> OOF values.
+//   The best-epoch model predicts fold k's stations on every day of the fuse
+//   period (RunConfig::fuse_first..fuse_last) where the set is available -> OOF values.
 // Then a final model per set on all stations for the median best epoch count.
 //
 // Files under <out>/:

@@ -1,6 +1,10 @@
 // `rainfuse fuse`: the fused field on the whole working grid for every day of
 // the fuse period, one CF netCDF per year: <out>/fused/rainfuse_YYYY.nc
-// (io/cf conventions, model = the source set's name per day in an attribute).
+// (io/cf conventions; global attribute model = the source sets used that year,
+// a variable source_set(time) = the bit mask of the sources of each day's
+// model, CF flag_masks/flag_meanings; history = the command line without a
+// timestamp). Days are streamed to the file (io/cf/stream_writer.h): only
+// CfOptions::time_chunk days are held in memory.
 // Each day runs qh-ref in tiles with halos (nn::QhRef::forward_tiled), so the
 // result equals a whole-grid pass. Resumable per year: a year whose file exists
 // is skipped (files are written under a temporary name and renamed complete).
@@ -15,6 +19,9 @@
 namespace rf::pipe {
 
 void run_fuse(const RunConfig& cfg);
+// The same; `history` is the file's history attribute (the command line; no
+// timestamp is added, so rerunning a command rewrites identical bytes).
+void run_fuse(const RunConfig& cfg, const std::string& history);
 
 // One day's fused field (mm/day, [ny][nx] working grid, NaN where no model's
 // source set is available) with the final models; used by fuse, evaluate, plots.
@@ -24,6 +31,14 @@ class Fuser {
   ~Fuser();
   // Returns the set used (0 = none available: out is all NaN).
   SourceSet day(const Prepared& p, int day, float* out) const;
+  // The set day() uses on day index `day` (0 = none): the largest trained set
+  // whose sources are all available that day.
+  SourceSet pick(const Prepared& p, int day) const;
+  // Seconds the last day() spent assembling the input and running the model.
+  struct Timing {
+    double input_s = 0, model_s = 0;
+  };
+  Timing last_timing() const;
  private:
   struct Impl;
   Impl* impl_;

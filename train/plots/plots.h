@@ -22,7 +22,9 @@ struct MapPoint {
 };
 
 // Panels side by side in a grid of `columns`, one shared colour scale 0..vmax
-// (vmax <= 0: the 99th percentile of all panels), outline and points on each.
+// (vmax <= 0: the 99th percentile of all panels, taken per panel, the largest
+// of them), outline and points on each. The map extent is the first panel's
+// grid; the others are cropped to it.
 void plot_maps(const std::string& png, const std::string& title, const std::string& units,
                const std::vector<MapPanel>& panels, const std::vector<MapPoint>& points, double vmax = 0,
                int columns = 3);

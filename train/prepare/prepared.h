@@ -11,6 +11,11 @@
 // CF netCDF per source and year, the gauges as a point CSV, the DEM on the
 // working grid, a manifest holding prepare_fingerprint + the input files'
 // sizes and mtimes). A second run with the same fingerprint only loads.
+// The manifest keys each cached file by the settings that determine IT (a
+// source-year by its reader, day convention, max_missing_steps, region and
+// that year's input files; not by the regrid method, which only changes the
+// plan built at load), so a changed setting or input rebuilds only the files
+// it affects. A cached file serves any sub-range of the days it holds.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -45,6 +50,15 @@ struct Station {
   int64_t row = 0, col = 0;         // working-grid pixel holding the station
 };
 
+// What one prepare() call did (the summary of `rainfuse prepare`, and tests).
+struct PrepareStats {
+  int rebuilt = 0;                  // cached artifacts (re)built; 0 = everything loaded from the cache
+  size_t source_files[5] = {};      // input files matched per source
+  double source_seconds[5] = {};    // per source: read/aggregate or load, regrid planes, availability
+  double gauge_seconds = 0, dem_seconds = 0, total_seconds = 0;
+  std::string cache_dir;            // <out>/cache
+};
+
 struct Prepared {
   io::Grid grid;                    // working grid, latitude ascending (row 0 = south)
   std::vector<io::DayNumber> days;  // the period, consecutive
@@ -52,6 +66,7 @@ struct Prepared {
   std::vector<float> elevation;     // [ny][nx] m on the working grid (0 without a DEM)
   std::vector<Station> stations;    // stations inside the grid with at least one valid day
   std::vector<float> gauge_mm;      // [station][day] mm/day, NaN missing
+  PrepareStats stats;
 
   int64_t ny() const { return int64_t(grid.ny()); }
   int64_t nx() const { return int64_t(grid.nx()); }

@@ -1,0 +1,16 @@
+#include <stdexcept>
+
+#include "train/baselines/baseline.h"
+#include "train/baselines/baseline_kinds.h"
+
+namespace rf::pipe {
+
+std::unique_ptr<Baseline> make_baseline(const std::string& name, const RunConfig& cfg) {
+  if (name == "mean") return make_mean_baseline();
+  if (name == "bias_corrected_mean") return make_bias_corrected_mean_baseline();
+  if (name == "idw") return make_idw_baseline();
+  if (name == "xgboost") return make_xgboost_baseline(cfg.seed);
+  throw std::runtime_error("unknown baseline '" + name + "' (mean, bias_corrected_mean, idw, xgboost)");
+}
+
+}  // namespace rf::pipe

@@ -1,0 +1,186 @@
+// One model's training loop (fit_model.h).
+#include "train/fit/fit_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+
+#include "autograd/tape.h"
+#include "nn/optim.h"
+#include "nn/qh_ref.h"
+#include "nn/train_step.h"
+#include "train/fit/samples.h"
+#include "train/pipeline/log.h"
+
+namespace rf::pipe {
+namespace {
+
+constexpr int kEvalBatch = 32;
+
+std::vector<int> indices_of(const std::vector<uint8_t>& use) {
+  std::vector<int> out;
+  for (size_t i = 0; i < use.size(); ++i)
+    if (use[i]) out.push_back(int(i));
+  return out;
+}
+
+// Masked MSE (log1p space) of the model in eval mode over fixed boxes; the
+// sum runs in a fixed order in double, so it is reproducible.
+double validation_loss(const nn::QhRef& model, const Prepared& p, const NormStats& ns, SourceSet set,
+                       const PatchGeometry& g, const std::vector<Box>& boxes, const std::vector<uint8_t>& use) {
+  NoGradGuard no_grad;
+  double se = 0, n = 0;
+  for (size_t b0 = 0; b0 < boxes.size(); b0 += kEvalBatch) {
+    const std::vector<Box> chunk(boxes.begin() + long(b0), boxes.begin() + long(std::min(boxes.size(), b0 + kEvalBatch)));
+    Tensor target, mask;
+    assemble_batch_target(p, use, g, chunk, target, mask);
+    const std::vector<float> y = model.forward(assemble_batch(p, ns, set, g, chunk), false).to_vector();
+    const float* t = target.data();
+    const float* m = mask.data();
+    for (size_t i = 0; i < y.size(); ++i)
+      if (m[i] > 0) {
+        se += (double(y[i]) - t[i]) * (double(y[i]) - t[i]);
+        n += 1;
+      }
+  }
+  return n > 0 ? se / n : std::numeric_limits<double>::quiet_NaN();
+}
+
+void write_history(const std::string& dir, const std::vector<EpochRecord>& h) {
+  std::ostringstream os;
+  os << "epoch,train_loss,val_loss,seconds\n";
+  char line[160];
+  for (const EpochRecord& r : h) {
+    std::snprintf(line, sizeof line, "%d,%.6g,%.6g,%.2f\n", r.epoch, r.train_loss, r.val_loss, r.seconds);
+    os << line;
+  }
+  write_file_atomic(dir + "/history.csv", os.str());
+}
+
+}  // namespace
+
+size_t validation_sample_count(const RunConfig& cfg) {
+  return size_t(std::min<int64_t>(256, std::max<int64_t>(64, int64_t(cfg.steps_per_epoch) * cfg.batch)));
+}
+
+std::string checkpoint_path(const std::string& dir) { return dir + "/checkpoint/state.bin"; }
+
+bool fit_finished(const TrainState& st, const FitJob& job, int patience) {
+  return st.epochs_done >= job.max_epochs || (!job.val_use.empty() && st.bad_epochs >= patience);
+}
+
+TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job, bool resume) {
+  namespace fs = std::filesystem;
+  fs::create_directories(job.dir + "/checkpoint");
+  remove_stale_temps(job.dir);
+  remove_stale_temps(job.dir + "/checkpoint");
+  const bool validate = !job.val_use.empty();
+
+  const NormStats ns = compute_norm_stats(p, indices_of(job.train_use));
+  {
+    const std::string tmp = job.dir + "/norm.txt.tmp";
+    ns.save(tmp);
+    commit_file(tmp, job.dir + "/norm.txt");
+  }
+  const std::vector<Sample> samples = gauge_samples(p, job.set, job.train_use);
+  if (samples.empty())
+    throw std::runtime_error(job.dir + ": no training samples (no valid gauge on a day where " +
+                             source_set_name(job.set) + " is available)");
+  const PatchGeometry g(p, cfg.patch);
+  std::vector<Box> val_boxes;
+  if (validate) {
+    for (const Sample& s : subsample(gauge_samples(p, job.set, job.val_use), validation_sample_count(cfg),
+                                     derive_seed(job.seed, 4))) {
+      const Station& st = p.stations[size_t(s.station)];
+      val_boxes.push_back(g.centred_box(s.day, st.row, st.col));
+    }
+    if (val_boxes.empty()) throw std::runtime_error(job.dir + ": the validation fold has no valid gauge sample");
+  }
+
+  nn::QhRef model(nn::QhRefConfig::by_name(cfg.model));
+  model.init(derive_seed(job.seed, 1));
+  // Start the output at the training gauges' mean log1p(mm): the head then learns
+  // corrections instead of spending the first (and, on a CPU budget, scarce)
+  // steps on the climatological offset.
+  {
+    double sum = 0;
+    for (const Sample& s : samples) sum += std::log1p(double(p.gauge(size_t(s.station), size_t(s.day))));
+    model.parameter("head.fc2.bias").data()[0] = float(sum / double(samples.size()));
+  }
+  model.set_recompute(cfg.recompute);
+  kernels::AdamParams hyper;
+  hyper.lr = float(cfg.lr);
+  hyper.weight_decay = float(cfg.weight_decay);
+  nn::Adam opt(model.parameters(), hyper);
+
+  TrainState st;
+  st.sample_rng = derive_seed(job.seed, 2);
+  st.dropout_seed = derive_seed(job.seed, 3);
+  st.best_val = std::numeric_limits<double>::infinity();
+  const std::string ckpt = checkpoint_path(job.dir);
+  if (resume && fs::exists(ckpt)) {
+    st = load_checkpoint(ckpt, model, opt);
+    if (st.epochs_done > 0) log("%s: resumed after epoch %d", job.label.c_str(), st.epochs_done);
+  }
+
+  Rng rng(st.sample_rng);
+  while (!fit_finished(st, job, cfg.patience)) {
+    const int epoch = st.epochs_done + 1;
+    const auto t0 = std::chrono::steady_clock::now();
+    rng_state() = RngState{st.dropout_seed, st.dropout_offset};
+    double loss_sum = 0;
+    {
+      Progress bar(job.label + " epoch " + std::to_string(epoch), int64_t(cfg.steps_per_epoch) * cfg.batch, "samples");
+      for (int step = 0; step < cfg.steps_per_epoch; ++step) {
+        std::vector<Box> boxes;
+        for (int b = 0; b < cfg.batch; ++b) {
+          const Sample& s = samples[size_t(rng.below(int64_t(samples.size())))];
+          const Station& stn = p.stations[size_t(s.station)];
+          boxes.push_back(g.random_box(s.day, stn.row, stn.col, rng));
+        }
+        Tensor target, mask;
+        assemble_batch_target(p, job.train_use, g, boxes, target, mask);
+        const float loss = nn::train_step(model, opt, assemble_batch(p, ns, job.set, g, boxes), target, mask, true);
+        if (!std::isfinite(loss)) throw std::runtime_error(job.dir + ": training loss is not finite at epoch " + std::to_string(epoch));
+        loss_sum += loss;
+        bar.tick(cfg.batch);
+      }
+      bar.done();
+    }
+    EpochRecord rec;
+    rec.epoch = epoch;
+    rec.train_loss = loss_sum / cfg.steps_per_epoch;
+    rec.val_loss = validate ? validation_loss(model, p, ns, job.set, g, val_boxes, job.val_use)
+                            : std::numeric_limits<double>::quiet_NaN();
+    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    st.epochs_done = epoch;
+    st.adam_steps = opt.steps();
+    st.sample_rng = rng.state;
+    st.dropout_offset = rng_state().offset;
+    st.history.push_back(rec);
+    // Without validation the last epoch is the model; with it, the best one.
+    if (!validate || rec.val_loss < st.best_val) {
+      st.best_val = validate ? rec.val_loss : rec.train_loss;
+      st.best_epoch = epoch;
+      st.bad_epochs = 0;
+      save_model_atomic(model, job.dir + "/best.safetensors");
+    } else {
+      ++st.bad_epochs;
+    }
+    save_checkpoint(ckpt, st, model, opt);
+    write_history(job.dir, st.history);
+    log("%s epoch %d/%d: train loss %.4f, val loss %.4f%s, %.1f s, %.1f samples/s", job.label.c_str(), epoch,
+        job.max_epochs, rec.train_loss, rec.val_loss, st.best_epoch == epoch && validate ? " (best)" : "", rec.seconds,
+        rec.seconds > 0 ? cfg.steps_per_epoch * cfg.batch / rec.seconds : 0.0);
+  }
+  write_history(job.dir, st.history);  // also after a resume that found nothing left to train
+  return st;
+}
+
+}  // namespace rf::pipe

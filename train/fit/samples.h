@@ -1,0 +1,50 @@
+// Training / validation / prediction samples of qh-ref on Prepared data and
+// their assembly into batches.
+//   Sample = (centre day index, station index); a patch is a box of the working
+//   grid [r0, r0+h) x [c0, c0+w) with h = min(patch, ny), w = min(patch, nx).
+//   Batch tensors: x [B, 8, 7, h, w], target/mask [B, 1, h, w].
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "autograd/tensor.h"
+#include "train/data/model_input.h"
+#include "train/fit/rng.h"
+#include "train/prepare/prepared.h"
+
+namespace rf::pipe {
+
+struct Sample {
+  int day = 0, station = 0;
+};
+
+struct Box {
+  int day = 0;
+  int64_t r0 = 0, c0 = 0;
+};
+
+// (day, station) pairs of the stations with use[s] != 0, a valid gauge value
+// and every source of `set` available on the day; ordered by station, day.
+std::vector<Sample> gauge_samples(const Prepared& p, SourceSet set, const std::vector<uint8_t>& use);
+
+// A deterministic subset of at most `max_n` samples (seeded, spread over the
+// list), kept in the list's order.
+std::vector<Sample> subsample(const std::vector<Sample>& all, size_t max_n, uint64_t seed);
+
+struct PatchGeometry {
+  int64_t h = 0, w = 0, ny = 0, nx = 0;
+  PatchGeometry(const Prepared& p, int patch);
+  // The box holding station pixel (row, col) at a random offset (inside the grid).
+  Box random_box(int day, int64_t row, int64_t col, Rng& rng) const;
+  // The box centred on (row, col), clipped to the grid.
+  Box centred_box(int day, int64_t row, int64_t col) const;
+};
+
+// Input tensor of the boxes (CPU).
+Tensor assemble_batch(const Prepared& p, const NormStats& ns, SourceSet set, const PatchGeometry& g,
+                      const std::vector<Box>& boxes);
+// Target and mask tensors of the boxes for the stations with use[s] != 0.
+void assemble_batch_target(const Prepared& p, const std::vector<uint8_t>& use, const PatchGeometry& g,
+                           const std::vector<Box>& boxes, Tensor& target, Tensor& mask);
+
+}  // namespace rf::pipe

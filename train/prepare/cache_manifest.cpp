@@ -1,0 +1,132 @@
+// The prepare cache's manifest and input-file stamps.
+#include <glob.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "train/prepare/prepare_steps.h"
+
+namespace rf::pipe::prep {
+
+std::vector<std::string> match_files(const std::vector<std::string>& patterns) {
+  std::vector<std::string> out;
+  for (const auto& pat : patterns) {
+    glob_t g{};
+    if (glob(pat.c_str(), 0, nullptr, &g) == 0)
+      for (size_t k = 0; k < g.gl_pathc; ++k) out.emplace_back(g.gl_pathv[k]);
+    globfree(&g);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::string stamp_files(const std::vector<std::string>& files) {
+  std::string out;
+  char buf[64];
+  for (const auto& f : files) {
+    struct stat st{};
+    if (stat(f.c_str(), &st) != 0) throw std::runtime_error(f + ": cannot stat: " + std::strerror(errno));
+    std::snprintf(buf, sizeof buf, "file %lld %lld.%09ld ", (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+                  st.st_mtim.tv_nsec);
+    out += buf + f + "\n";
+  }
+  return out;
+}
+
+Manifest::Manifest(std::string path) : path_(std::move(path)) {
+  std::ifstream in(path_);
+  std::string line, name;
+  while (std::getline(in, line)) {
+    if (line.size() > 2 && line.front() == '[' && line.back() == ']') {
+      name = line.substr(1, line.size() - 2);
+      blocks_[name];
+    } else if (!name.empty()) {
+      blocks_[name] += line + "\n";
+    }
+  }
+}
+
+std::string Manifest::block(const std::string& artifact) const {
+  const auto it = blocks_.find(artifact);
+  return it == blocks_.end() ? std::string() : it->second;
+}
+
+void Manifest::set(const std::string& artifact, const std::string& block) {
+  blocks_[artifact] = block;
+  save();
+}
+
+void Manifest::set_fingerprint(const std::string& fingerprint) {
+  fingerprint_ = fingerprint;
+  save();
+}
+
+void Manifest::save() const {
+  const std::string tmp = path_ + ".part";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw std::runtime_error(tmp + ": cannot write: " + std::strerror(errno));
+    out << "# rainfuse prepare cache manifest: one [artifact] block per cached file (settings, input files as\n"
+           "# 'file size mtime path', the days held). A block that no longer matches rebuilds that file only.\n"
+           "# The run's prepare_fingerprint, for reference:\n";
+    std::istringstream fp(fingerprint_);
+    for (std::string l; std::getline(fp, l);) out << "#   " << l << "\n";
+    for (const auto& [name, text] : blocks_) out << "[" << name << "]\n" << text;
+    if (!out.flush()) throw std::runtime_error(tmp + ": write failed");
+  }
+  if (std::rename(tmp.c_str(), path_.c_str()) != 0)
+    throw std::runtime_error(path_ + ": cannot replace: " + std::strerror(errno));
+}
+
+std::string cache_block(const std::string& key, io::DayNumber first, io::DayNumber last) {
+  return key + "days " + io::format_date(first) + " " + io::format_date(last) + "\n";
+}
+
+bool cache_serves(const std::string& stored, const std::string& key, io::DayNumber want_first, io::DayNumber want_last,
+                  io::DayNumber& build_first, io::DayNumber& build_last) {
+  build_first = want_first, build_last = want_last;
+  const size_t k = stored.rfind("days ");
+  if (stored.empty() || k == std::string::npos || stored.compare(0, k, key) != 0 || k != key.size()) return false;
+  char a[16], b[16];
+  if (std::sscanf(stored.c_str() + k, "days %15s %15s", a, b) != 2) return false;
+  io::DayNumber f, l;
+  try {
+    f = io::parse_date(a), l = io::parse_date(b);
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (f <= want_first && l >= want_last) return true;
+  build_first = std::min(f, want_first), build_last = std::max(l, want_last);
+  return false;
+}
+
+double lower_edge(const std::vector<double>& c) { return c.size() > 1 ? c[0] - (c[1] - c[0]) / 2 : c[0] - 0.5; }
+double upper_edge(const std::vector<double>& c) {
+  const size_t n = c.size();
+  return n > 1 ? c[n - 1] + (c[n - 1] - c[n - 2]) / 2 : c[0] + 0.5;
+}
+
+int64_t cell_of(const std::vector<double>& c, double x) {
+  if (c.empty() || x < lower_edge(c) || x >= upper_edge(c)) return -1;
+  // First centre whose upper edge (midpoint to the next centre) lies above x.
+  size_t lo = 0, hi = c.size() - 1;
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (x < (c[mid] + c[mid + 1]) / 2) hi = mid;
+    else lo = mid + 1;
+  }
+  return int64_t(lo);
+}
+
+io::Region grid_box(const io::Grid& g) {
+  return io::Region{lower_edge(g.lon), upper_edge(g.lon), lower_edge(g.lat), upper_edge(g.lat)};
+}
+
+}  // namespace rf::pipe::prep

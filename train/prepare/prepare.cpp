@@ -1,0 +1,101 @@
+// prepare(): the working grid and period, then each configured source, the
+// DEM and the gauges, through the cache under <out>/cache/ (prepare_steps.h).
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <exception>
+#include <stdexcept>
+#include <thread>
+
+#include "train/pipeline/log.h"
+#include "train/prepare/prepare_steps.h"
+
+namespace rf::pipe {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+Prepared prepare(const RunConfig& cfg, const ProgressFn& progress) { return prepare(cfg, cfg.start, cfg.end, progress); }
+
+Prepared prepare(const RunConfig& cfg, io::DayNumber first, io::DayNumber last, const ProgressFn& progress) {
+  if (last < first)
+    throw std::runtime_error("prepare: the period ends (" + io::format_date(last) + ") before it starts (" +
+                             io::format_date(first) + ")");
+  const auto t0 = std::chrono::steady_clock::now();
+  Prepared p;
+  p.grid = cfg.working_grid();
+  if (p.grid.ny() > 1 && p.grid.lat[1] < p.grid.lat[0]) std::reverse(p.grid.lat.begin(), p.grid.lat.end());
+  for (io::DayNumber d = first; d <= last; ++d) p.days.push_back(d);
+  const size_t nt = p.days.size();
+  p.stats.cache_dir = cfg.path("cache");
+  std::filesystem::create_directories(p.stats.cache_dir);
+  prep::Manifest manifest(cfg.path("cache/manifest.txt"));
+  manifest.set_fingerprint(prepare_fingerprint(cfg));
+  log("prepare: %s .. %s (%zu days) on %zux%zu cells, regrid %s, cache %s", io::format_date(first).c_str(),
+      io::format_date(last).c_str(), nt, p.grid.nx(), p.grid.ny(), cfg.regrid_method.c_str(),
+      p.stats.cache_dir.c_str());
+
+  for (int k = 0; k < 5; ++k) {
+    p.sources[k].name = kSourceNames[k];
+    p.sources[k].available.assign(nt, 0);
+  }
+  if (progress) progress("prepare sources", 0, int64_t(cfg.sources.size()));
+  std::vector<prep::SourceJob> jobs;
+  for (const SourceConfig& sc : cfg.sources) jobs.push_back(prep::plan_source(cfg, sc, p.grid, first, last, manifest));
+  // Flat-binary sources are read on a second thread while the netCDF/HDF5 ones,
+  // the DEM and the gauges are read here (netCDF-C is not thread-safe: only
+  // this thread calls it).
+  std::exception_ptr side_error;
+  std::thread side([&] {
+    try {
+      for (auto& j : jobs)
+        if (j.thread_safe) prep::read_source(j);
+    } catch (...) {
+      side_error = std::current_exception();
+    }
+  });
+  try {
+    for (auto& j : jobs)
+      if (!j.thread_safe) prep::read_source(j);
+    auto t1 = std::chrono::steady_clock::now();
+    p.elevation = prep::prepare_dem(cfg, p.grid, manifest);
+    p.stats.dem_seconds = seconds_since(t1);
+    t1 = std::chrono::steady_clock::now();
+    prep::prepare_gauges(cfg, manifest, p);
+    p.stats.gauge_seconds = seconds_since(t1);
+    log("prepare: %zu stations with data on the grid, dem %.2f s, gauges %.2f s", p.stations.size(),
+        p.stats.dem_seconds, p.stats.gauge_seconds);
+  } catch (...) {
+    side.join();
+    throw;
+  }
+  side.join();
+  if (side_error) std::rethrow_exception(side_error);
+
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    prep::SourceJob& j = jobs[i];
+    const int k = source_index(j.sc.name);
+    prep::finish_source(cfg, j, p.grid, manifest, p.sources[k]);
+    const prep::SourceTiming& tm = j.timing;
+    const long avail = std::count(p.sources[k].available.begin(), p.sources[k].available.end(), 1);
+    p.stats.source_files[k] = tm.files;
+    p.stats.source_seconds[k] = tm.seconds;
+    log("prepare: %-6s %zu files (%zu read), %zu days, %ld available, native %zux%zu, years %d built %d cached "
+        "%d without data, %.2f s",
+        j.sc.name.c_str(), tm.files, tm.files_read, nt, avail, p.sources[k].cube.grid.nx(),
+        p.sources[k].cube.grid.ny(), tm.years_built, tm.years_cached, tm.years_absent, tm.seconds);
+    if (progress) progress("prepare sources", int64_t(i + 1), int64_t(jobs.size()));
+  }
+  log("prepare: sources, DEM and gauges ready after %.2f s", seconds_since(t0));
+
+  p.stats.rebuilt = manifest.rebuilt;
+  p.stats.total_seconds = seconds_since(t0);
+  log("prepare: done in %.2f s (%d cached file(s) rebuilt)", p.stats.total_seconds, p.stats.rebuilt);
+  return p;
+}
+
+}  // namespace rf::pipe

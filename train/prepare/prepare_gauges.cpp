@@ -1,0 +1,140 @@
+// Gauges of prepare(): daily totals per station (io/gauges readers, cached as
+// cache/gauges.csv = station_id,date,value with valid values only) and the
+// stations on the working grid.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "io/gauges/gauges.h"
+#include "train/pipeline/log.h"
+#include "train/prepare/prepare_steps.h"
+
+namespace rf::pipe::prep {
+namespace {
+
+using Series = std::map<std::string, std::vector<float>>;  // id -> [day - first] mm, NaN missing
+
+io::GaugeDaily read_gauge_files(const RunConfig& cfg, const std::vector<std::string>& files, io::DayNumber first,
+                                io::DayNumber last) {
+  io::GaugeOptions opt;
+  opt.convention = cfg.day == "utc" ? io::DayConvention::UTC : io::DayConvention::CMA;
+  opt.scale = cfg.gauge_scale;
+  if (cfg.gauge_format == "daily") return io::read_gauges_daily(files, first, last, opt);
+  if (cfg.gauge_format == "hourly") return io::read_gauges_hourly(files, first, last, opt);
+  throw std::runtime_error("gauges.format: '" + cfg.gauge_format + "' is not daily or hourly");
+}
+
+// Builds gauges.csv for [first, last]; a station absent from the metadata is
+// an error naming the file that holds it.
+void build_gauges_csv(const RunConfig& cfg, const std::vector<std::string>& files, const std::set<std::string>& known,
+                      io::DayNumber first, io::DayNumber last, const std::string& path) {
+  const io::GaugeDaily g = read_gauge_files(cfg, files, first, last);
+  for (const auto& id : g.ids) {
+    if (known.count(id)) continue;
+    for (const auto& f : files) {  // the error path only: find the file that names it
+      const io::GaugeDaily one = read_gauge_files(cfg, {f}, first, last);
+      if (one.station(id) < one.ids.size())
+        throw std::runtime_error(f + ": station '" + id + "' is not in the station metadata (" +
+                                 (cfg.stations.empty() ? std::string("built-in Qinghai list") : cfg.stations) + ")");
+    }
+    throw std::runtime_error("gauges: station '" + id + "' is not in the station metadata");
+  }
+  const std::string tmp = path + ".part";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) throw std::runtime_error(tmp + ": cannot write");
+  std::fprintf(f, "station_id,date,value\n");
+  const size_t nt = g.days.size();
+  for (size_t s = 0; s < g.ids.size(); ++s)
+    for (size_t t = 0; t < nt; ++t) {
+      const float v = g.mm[s * nt + t];
+      if (!std::isnan(v)) std::fprintf(f, "%s,%s,%.9g\n", g.ids[s].c_str(), io::format_date(g.days[t]).c_str(), v);
+    }
+  if (std::fclose(f) != 0) throw std::runtime_error(tmp + ": write failed");
+  std::filesystem::rename(tmp, path);
+}
+
+Series load_gauges_csv(const std::string& path, io::DayNumber first, io::DayNumber last) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  Series out;
+  std::string line;
+  std::getline(in, line);
+  if (line != "station_id,date,value") throw std::runtime_error(path + ": header is not station_id,date,value");
+  const size_t nt = size_t(last - first + 1);
+  for (int lineno = 2; std::getline(in, line); ++lineno) {
+    const size_t a = line.find(','), b = line.find(',', a + 1);
+    if (a == std::string::npos || b == std::string::npos)
+      throw std::runtime_error(path + ":" + std::to_string(lineno) + ": expected station_id,date,value");
+    const io::DayNumber d = io::parse_date(line.substr(a + 1, b - a - 1));
+    if (d < first || d > last) continue;
+    auto& v = out[line.substr(0, a)];
+    if (v.empty()) v.assign(nt, NAN);
+    v[size_t(d - first)] = std::strtof(line.c_str() + b + 1, nullptr);
+  }
+  return out;
+}
+
+}  // namespace
+
+void prepare_gauges(const RunConfig& cfg, Manifest& manifest, Prepared& p) {
+  const io::DayNumber first = p.days.front(), last = p.days.back();
+  p.stations.clear();
+  p.gauge_mm.clear();
+  if (cfg.gauge_files.empty()) {
+    log("prepare: no gauge files configured: no stations");
+    return;
+  }
+  const std::vector<std::string> files = match_files(cfg.gauge_files);
+  if (files.empty()) {
+    std::string pats;
+    for (const auto& s : cfg.gauge_files) pats += (pats.empty() ? "" : ", ") + s;
+    throw std::runtime_error("gauges.files: no file matches (" + pats + ")");
+  }
+  const std::vector<io::GaugeStation> meta =
+      cfg.stations.empty() ? io::builtin_qinghai_stations() : io::read_gauge_stations(cfg.stations);
+  std::set<std::string> known;
+  for (const auto& m : meta) known.insert(m.id);
+
+  char settings[256];
+  std::snprintf(settings, sizeof settings, "gauges format %s scale %.17g day %s\nstations %s\n",
+                cfg.gauge_format.c_str(), cfg.gauge_scale, cfg.day.c_str(),
+                cfg.stations.empty() ? "built-in" : "file");
+  const std::string key = settings + (cfg.stations.empty() ? std::string() : stamp_files({cfg.stations})) +
+                          stamp_files(files);
+  const std::string path = cfg.path("cache/gauges.csv");
+  io::DayNumber bf, bl;
+  if (!cache_serves(manifest.block("gauges.csv"), key, first, last, bf, bl) || !std::filesystem::exists(path)) {
+    build_gauges_csv(cfg, files, known, bf, bl, path);
+    manifest.set("gauges.csv", cache_block(key, bf, bl));
+    ++manifest.rebuilt;
+  }
+  const Series series = load_gauges_csv(path, first, last);
+  for (const auto& [id, v] : series)
+    if (!known.count(id)) throw std::runtime_error(path + ": station '" + id + "' is not in the station metadata");
+
+  std::string outside;
+  int n_outside = 0;
+  for (const auto& m : meta) {
+    const auto it = series.find(m.id);
+    if (it == series.end()) continue;  // no valid day in the period
+    const int64_t row = cell_of(p.grid.lat, m.lat), col = cell_of(p.grid.lon, m.lon);
+    if (row < 0 || col < 0) {
+      outside += (outside.empty() ? "" : " ") + m.id;
+      ++n_outside;
+      continue;
+    }
+    Station st;
+    st.id = m.id, st.name = m.name, st.lon = m.lon, st.lat = m.lat, st.elevation_m = m.elevation_m;
+    st.row = row, st.col = col;
+    p.stations.push_back(st);
+    p.gauge_mm.insert(p.gauge_mm.end(), it->second.begin(), it->second.end());
+  }
+  if (n_outside) log("prepare: %d station(s) outside the working grid, dropped: %s", n_outside, outside.c_str());
+}
+
+}  // namespace rf::pipe::prep

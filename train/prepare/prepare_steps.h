@@ -1,0 +1,100 @@
+// Internal steps of prepare() (prepare.cpp orchestrates them): the cache
+// manifest, input file lists, the working-grid geometry helpers and one
+// builder per kind of input. Not part of the pipeline contract.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "io/aggregate/daily_from_files.h"
+#include "train/prepare/prepared.h"
+
+namespace rf::pipe::prep {
+
+// Files matching any of `patterns` (glob(3)), sorted, duplicates removed; a
+// pattern matching nothing contributes nothing.
+std::vector<std::string> match_files(const std::vector<std::string>& patterns);
+
+// "size mtime_ns path" lines: what the manifest records of the input files.
+std::string stamp_files(const std::vector<std::string>& files);
+
+// <out>/cache/manifest.txt: one block of text per cached artifact. A block
+// holds the settings that determine the artifact, the input files' stamps and
+// a `days FIRST LAST` line (the range the artifact holds).
+class Manifest {
+ public:
+  explicit Manifest(std::string path);
+  // The stored block of `artifact` ("" when none).
+  std::string block(const std::string& artifact) const;
+  void set(const std::string& artifact, const std::string& block);  // saves the file (atomic)
+  void set_fingerprint(const std::string& fingerprint);
+  int rebuilt = 0;  // artifacts (re)built during this prepare (tests and the summary read it)
+
+ private:
+  void save() const;
+  std::string path_, fingerprint_;
+  std::map<std::string, std::string> blocks_;
+};
+
+// A cached artifact holding days [first, last] built from `key` (settings +
+// file stamps). Decides whether the stored one serves [want_first, want_last]:
+// returns true when it does; otherwise sets build_first/last to the range to
+// build (the wanted range, widened to the stored one when only the range differs).
+bool cache_serves(const std::string& stored_block, const std::string& key, io::DayNumber want_first,
+                  io::DayNumber want_last, io::DayNumber& build_first, io::DayNumber& build_last);
+std::string cache_block(const std::string& key, io::DayNumber first, io::DayNumber last);
+
+// Working-grid geometry: cell edges of an ascending axis are the midpoints of
+// its centres (the end cells mirrored).
+double lower_edge(const std::vector<double>& centres);
+double upper_edge(const std::vector<double>& centres);
+// Index of the cell of ascending `centres` holding x, or -1 outside.
+int64_t cell_of(const std::vector<double>& centres, double x);
+io::Region grid_box(const io::Grid& g);
+
+// One configured source, in three steps so that sources whose readers are
+// thread-safe (flat binaries) can be read on a second thread while the
+// netCDF/HDF5 sources are read on the first (netCDF-C is not thread-safe):
+//   plan_source   file lists and cache decisions per year (main thread)
+//   read_source   io::daily_from_files for each year to build (no netCDF call
+//                 when thread_safe)
+//   finish_source cache writes/reads, the period's native cube, the regrid
+//                 plan to the working grid, source planes, availability (main thread)
+struct SourceTiming {
+  size_t files = 0, files_read = 0;
+  int years_built = 0, years_cached = 0, years_absent = 0;
+  double seconds = 0;
+};
+struct SourceJob {
+  SourceConfig sc;
+  io::Product product = io::Product::ERA5;
+  io::ReaderOptions reader;
+  io::DayOptions day;
+  io::DayNumber first = 0, last = 0;
+  std::vector<std::string> files;   // every file matched
+  bool thread_safe = false;         // every file readable off the main thread
+  struct Year {
+    int year = 0;
+    io::DayNumber first = 0, last = 0;              // the period's days in this year
+    io::DayNumber build_first = 0, build_last = 0;  // the days the cache file holds / will hold
+    std::vector<std::string> files;                 // empty: no data this year
+    std::string artifact, path, key;
+    bool cached = false, empty = false;             // empty: files, but no step of the year
+    io::DailyCube built;                            // read_source's result
+  };
+  std::vector<Year> years;
+  SourceTiming timing;
+};
+SourceJob plan_source(const RunConfig& cfg, const SourceConfig& sc, const io::Grid& working, io::DayNumber first,
+                      io::DayNumber last, const Manifest& manifest);
+void read_source(SourceJob& job);
+void finish_source(const RunConfig& cfg, SourceJob& job, const io::Grid& working, Manifest& manifest, SourceData& sd);
+
+// Gauges (cache/gauges.csv) and stations on the working grid.
+void prepare_gauges(const RunConfig& cfg, Manifest& manifest, Prepared& p);
+
+// Elevation on the working grid (cache/dem.nc); zeros without a DEM.
+std::vector<float> prepare_dem(const RunConfig& cfg, const io::Grid& working, Manifest& manifest);
+
+}  // namespace rf::pipe::prep
