@@ -1,20 +1,15 @@
 // `rainfuse demo` (demo.h): synth -> prepare -> train -> fuse -> evaluate on
 // the twin, then a summary of where everything is.
 //
-// Time budget of the full demo on 2 CPU cores (< 15 min), from the quiet
-// costs in pipeline.md (qh-ref B16 32x32 train step 0.56 s, so ~0.15 s at
-// 16x16 and ~0.05 s for a forward-only batch of 16 16x16 patches; 256x256 tile
-// forward 0.5 s):
-//   synth 2019-2020, CMORPH nc      730 d x 0.46 s/d                        ~ 5.6 min
-//   prepare (5 products' dailies)   730 d x ~0.26 s/d                       ~ 3.1 min
-//   train, per fold (x5):  4 epochs x (15 steps x 0.15 s + 256 validation
-//                          patches ~0.8 s) ~ 12 s, out-of-fold 730 d x ~10
-//                          stations = 7300 patches ~ 23 s; final model ~ 9 s ~ 3.1 min
-//   fuse 2020 at 0.05 deg (278x170 px ~ 0.4 s/d)                            ~ 2.4 min
-//   evaluate (baselines out of fold, truth grid, plots)                     ~ 1 min
-//   total ~ 15 min: the fixed costs (synth, prepare, out-of-fold, fuse) leave
-//   training ~1 min, hence the small epochs/steps; a re-run reuses the twin
-//   and the prepare cache, and a GPU makes train and fuse cheap.
+// Time budget of the full demo on 2 CPU cores (< 15 min), measured on a quiet
+// 2-core machine (docs/performance.md, "The demo"):
+//   synth 2019-2020, CMORPH as netCDF                              ~ 3 min
+//   prepare (five products' daily totals, 2 years)                  ~ 3 min
+//   train: 5 folds + final, <= 6 epochs x 50 steps of 16 patches of 16x16
+//          (~120 samples/s), out-of-fold on the fuse year           ~ 5 min
+//   fuse 2020 at 0.05 deg (278x170 px in one pass, ~0.4 s/day)      ~ 2.5 min
+//   evaluate (baselines out of fold, truth grid, plots)             ~ 0.5 min
+// A re-run reuses the twin and the prepare cache; a GPU makes train and fuse cheap.
 // --quick (CI): two weeks of July 2020 at 0.1 deg, 3 folds of one epoch of 2
 // steps: about a minute on a quiet machine.
 #include "train/pipeline/demo.h"
@@ -163,14 +158,14 @@ RunConfig demo_config(const DemoOptions& opt) {
     c.patch = 16;
   } else {
     c.folds = 5;
-    c.epochs = 4;
+    c.epochs = 6;
     c.patience = 2;
-    c.steps_per_epoch = 15;
+    c.steps_per_epoch = 50;
     c.batch = 16;
     c.patch = 16;
   }
   c.lr = 2e-3;
-  c.tile = 256;
+  c.tile = opt.quick ? 256 : 512;  // the 278x170 demo grid in one pass (no halo overlap)
   c.halo = 16;
   c.truth = "twin/truth/truth_*.nc";
   c.plots = true;
