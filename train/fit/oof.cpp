@@ -25,9 +25,11 @@ std::vector<OofRow> predict_stations(const RunConfig& cfg, const Prepared& p, co
   // The days scored are those of the fuse period (the whole data period unless
   // the run fuses a part of it, as the demo does): the out-of-fold values are the
   // held-out counterpart of the fused files.
+  // A config without a period (0) means every prepared day.
+  const bool whole = cfg.fuse_last() == 0;
   std::vector<int> days;
   for (size_t t = 0; t < p.days.size(); ++t)
-    if (p.days[t] >= cfg.fuse_first() && p.days[t] <= cfg.fuse_last() && set_available(p, set, int(t)))
+    if ((whole || (p.days[t] >= cfg.fuse_first() && p.days[t] <= cfg.fuse_last())) && set_available(p, set, int(t)))
       days.push_back(int(t));
   std::vector<OofRow> rows;
   for (int s : stations)
