@@ -29,23 +29,14 @@
 #include "train/config/run_config.h"
 #include "train/data/model_input.h"
 
+#include "tests/train/temp_dir.h"
+
 namespace rf::pipe {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TmpDir {
-  fs::path path;
-  TmpDir() {
-    char t[] = "/tmp/rainfuse-fusecli-XXXXXX";
-    if (!mkdtemp(t)) throw std::runtime_error("mkdtemp failed");
-    path = t;
-  }
-  ~TmpDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using TmpDir = rf::testing::TmpDir;
 
 std::string bytes(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);

@@ -16,23 +16,14 @@
 #include "nn/qh_ref.h"
 #include "train/fuse/fuse.h"
 
+#include "tests/train/temp_dir.h"
+
 namespace rf::pipe {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TmpDir {
-  fs::path path;
-  TmpDir() {
-    char t[] = "/tmp/rainfuse-fuse-XXXXXX";
-    if (!mkdtemp(t)) throw std::runtime_error("mkdtemp failed");
-    path = t;
-  }
-  ~TmpDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using TmpDir = rf::testing::TmpDir;
 
 constexpr SourceSet kAll = 31, kEra5Gldas = 1 | 4;
 constexpr int kImergMissingDay = 5, kEra5MissingDay = 12;
