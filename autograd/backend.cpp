@@ -7,6 +7,9 @@
 #include <stdexcept>
 
 #include "kernels/elementwise/elementwise.h"
+#ifdef RAINFUSE_HAVE_CUDA
+#include "kernels/common/device_copy.h"
+#endif
 #include "kernels/loss/loss.h"
 
 namespace rf {
@@ -117,11 +120,23 @@ Backend g_tables[kNumDevices] = {make_cpu(), make_cuda_backend()};
 #else
 Backend g_tables[kNumDevices] = {make_cpu(), make_missing_cuda()};
 #endif
+bool g_registered[kNumDevices] = {true, false};
 
 }  // namespace
 
 const Backend& backend(Device d) { return g_tables[static_cast<int>(d)]; }
 
-void register_backend(Device d, const Backend& table) { g_tables[static_cast<int>(d)] = table; }
+void register_backend(Device d, const Backend& table) {
+  g_tables[static_cast<int>(d)] = table;
+  g_registered[static_cast<int>(d)] = true;
+}
+
+bool device_available(Device d) {
+  if (g_registered[static_cast<int>(d)]) return true;
+#ifdef RAINFUSE_HAVE_CUDA
+  if (d == Device::CUDA) return cuda_rt::device_present();
+#endif
+  return false;
+}
 
 }  // namespace rf

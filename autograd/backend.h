@@ -10,6 +10,7 @@
 #include "kernels/attention/attention.h"
 #include "kernels/common/device.h"
 #include "kernels/conv/conv.h"
+#include "kernels/conv/conv_cuda.h"  // StagedChannel (no CUDA headers)
 #include "kernels/convlstm/convlstm.h"
 #include "kernels/convlstm/convlstm_cuda.h"  // PlaneView / PlaneOut (no CUDA headers)
 #include "kernels/dropout/dropout.h"
@@ -70,9 +71,20 @@ struct Backend {
   void (*lstm_step_forward)(const kernels::ConvLstmShape&, int Cx, int H, int W, kernels::PlaneView x,
                             kernels::PlaneView h_prev, kernels::PlaneView c_prev, const float* w,
                             const float* bias, kernels::PlaneOut h, kernels::PlaneOut c);
+  // Optional (nullptr when the backend has none): conv forward whose input
+  // channels are staged on the fly from their sources (kernels/conv/conv_cuda.h,
+  // conv_forward_staged_cuda; s.Cin descriptors, device pointers; no gradient).
+  // qh-ref's conv1 in fuse: the regrid gather, log1p and z-score of the coarse
+  // sources happen in the GEMM's input gather (op conv_staged, autograd/ops.h).
+  void (*conv_forward_staged)(const kernels::ConvShape&, const kernels::StagedChannel* channels, const float* w,
+                              const float* bias, float* y, kernels::Epilogue);
 };
 
 const Backend& backend(Device d);
 void register_backend(Device d, const Backend& table);
+// Whether tensors may live on `d` in this process: the CPU always; CUDA once a
+// table was registered for it (the simulated device), or in a CUDA build when
+// the runtime finds a GPU.
+bool device_available(Device d);
 
 }  // namespace rf

@@ -11,12 +11,16 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 
 #include "autograd/backend.h"
 #include "autograd/device_options.h"
 #include "kernels/attention/attention_cuda.h"
 #include "kernels/common/memory.h"
 #include "kernels/conv/conv_cuda.h"
+#include "kernels/conv/conv_cudnn.h"
+#include "kernels/conv/linear_cublas.h"
 #include "kernels/convlstm/convlstm_cuda.h"
 #include "kernels/dropout/dropout_cuda.h"
 #include "kernels/elementwise/copy_cuda.h"
@@ -38,22 +42,59 @@ struct Ops {
     return ep == kernels::Epilogue::ReLU && !device_options().fuse_conv_epilogue;
   }
 
+  // The conv_impl / gemm_impl switches: true when cuDNN / cuBLAS run the op,
+  // a clear error where this device lacks them. The baselines are compiled
+  // into the nvcc build only (cuDNN where libcudnn was found); elsewhere their
+  // calls below sit in discarded `if constexpr` branches, never referenced.
+#if defined(RF_SIM)
+  static constexpr bool kHaveCudnn = false, kHaveCublas = false;
+  static constexpr const char* kLacks = "the simulated device has no cuDNN / cuBLAS";
+#elif defined(RAINFUSE_HAVE_CUDNN)
+  static constexpr bool kHaveCudnn = true, kHaveCublas = true;
+  static constexpr const char* kLacks = "";
+#else
+  static constexpr bool kHaveCudnn = false, kHaveCublas = true;
+  static constexpr const char* kLacks = "this build found no libcudnn";
+#endif
+  static bool use_cudnn() {
+    if (device_options().conv_impl != ConvImpl::Cudnn) return false;
+    if (!kHaveCudnn) throw std::runtime_error(std::string("RAINFUSE_CONV_IMPL=cudnn: ") + kLacks);
+    return true;
+  }
+  static bool use_cublas() {
+    if (device_options().gemm_impl != GemmImpl::Cublas) return false;
+    if (!kHaveCublas) throw std::runtime_error(std::string("RAINFUSE_GEMM=cublas: ") + kLacks);
+    return true;
+  }
+
   static void conv_forward(const kernels::ConvShape& s, const float* x, const float* w, const float* b, float* y,
                            kernels::Epilogue ep) {
+    if (use_cudnn()) {
+      if constexpr (kHaveCudnn) return kernels::conv_forward_cudnn(s, x, w, b, y, ep, kStream, math());
+    }
     if (!split_relu(ep)) return kernels::conv_forward_cuda(s, x, w, b, y, ep, kStream, math());
     Scratch<float> pre(Device::CUDA, size_t(s.y_size()));
     kernels::conv_forward_cuda(s, x, w, b, pre.data(), kernels::Epilogue::None, kStream, math());
     kernels::relu_forward_cuda(s.y_size(), pre.data(), y, kStream);
   }
   static void conv_backward_data(const kernels::ConvShape& s, const float* dy, const float* w, float* dx, bool acc) {
+    if (use_cudnn()) {
+      if constexpr (kHaveCudnn) return kernels::conv_backward_data_cudnn(s, dy, w, dx, acc, kStream, math());
+    }
     kernels::conv_backward_data_cuda(s, dy, w, dx, acc, kStream, math());
   }
   static void conv_backward_weight(const kernels::ConvShape& s, const float* x, const float* dy, float* dw,
                                    float* db, bool acc) {
+    if (use_cudnn()) {
+      if constexpr (kHaveCudnn) return kernels::conv_backward_weight_cudnn(s, x, dy, dw, db, acc, kStream, math());
+    }
     kernels::conv_backward_weight_cuda(s, x, dy, dw, db, acc, kStream, math());
   }
   static void pointwise_forward(const kernels::PointwiseShape& s, const float* x, const float* w, const float* b,
                                 float* y, kernels::Epilogue ep) {
+    if (use_cublas()) {
+      if constexpr (kHaveCublas) return kernels::pointwise_forward_cublas(s, x, w, b, y, ep, kStream, math());
+    }
     if (!split_relu(ep)) return kernels::pointwise_forward_cuda(s, x, w, b, y, ep, kStream, math());
     const int64_t n = int64_t(s.B) * s.Cout * s.S;
     Scratch<float> pre(Device::CUDA, size_t(n));
@@ -62,10 +103,16 @@ struct Ops {
   }
   static void pointwise_backward_data(const kernels::PointwiseShape& s, const float* dy, const float* w, float* dx,
                                       bool acc) {
+    if (use_cublas()) {
+      if constexpr (kHaveCublas) return kernels::pointwise_backward_data_cublas(s, dy, w, dx, acc, kStream, math());
+    }
     kernels::pointwise_backward_data_cuda(s, dy, w, dx, acc, kStream, math());
   }
   static void pointwise_backward_weight(const kernels::PointwiseShape& s, const float* x, const float* dy,
                                         float* dw, float* db, bool acc) {
+    if (use_cublas()) {
+      if constexpr (kHaveCublas) return kernels::pointwise_backward_weight_cublas(s, x, dy, dw, db, acc, kStream, math());
+    }
     kernels::pointwise_backward_weight_cuda(s, x, dy, dw, db, acc, kStream, math());
   }
   static void layernorm_forward(const kernels::LayerNormShape& s, const float* x, const float* g, const float* b,
@@ -77,12 +124,21 @@ struct Ops {
                                  float* db, bool acc) {
     kernels::layernorm_backward_cuda(s, x, g, mean, rstd, dy, dx, dg, db, acc, kStream);
   }
+  // The attention switch: unfused, the N x N matrices of every window and head
+  // (P; in backward P and dP/dS) are scratch buffers in device memory.
   static void attention_forward(const kernels::WindowAttnShape& s, const float* qkv, float* out, float* lse) {
-    kernels::window_attention_forward_cuda(s, qkv, out, lse, kStream);
+    if (device_options().fuse_attention) return kernels::window_attention_forward_cuda(s, qkv, out, lse, kStream);
+    Scratch<float> probs(Device::CUDA, size_t(kernels::window_attention_unfused_matrix_elems(s)));
+    kernels::window_attention_forward_unfused_cuda(s, qkv, out, lse, probs.data(), kStream);
   }
   static void attention_backward(const kernels::WindowAttnShape& s, const float* qkv, const float* out,
                                  const float* lse, const float* dout, float* dqkv, bool acc) {
-    kernels::window_attention_backward_cuda(s, qkv, out, lse, dout, dqkv, acc, kStream);
+    if (device_options().fuse_attention)
+      return kernels::window_attention_backward_cuda(s, qkv, out, lse, dout, dqkv, acc, kStream);
+    const size_t n = size_t(kernels::window_attention_unfused_matrix_elems(s));
+    Scratch<float> probs(Device::CUDA, n), dprobs(Device::CUDA, n);
+    kernels::window_attention_backward_unfused_cuda(s, qkv, lse, dout, dqkv, acc, probs.data(), dprobs.data(),
+                                                    kStream);
   }
   static void lstm_cell_forward(const kernels::ConvLstmShape& s, const float* gates, const float* c_prev, float* c,
                                 float* h) {
@@ -135,6 +191,13 @@ struct Ops {
                                 const float* bias, kernels::PlaneOut h, kernels::PlaneOut c) {
     kernels::convlstm_step_forward_cuda(s, Cx, H, W, x, h_prev, c_prev, w, bias, h, c, nullptr, math(), kStream);
   }
+  static void conv_forward_staged(const kernels::ConvShape& s, const kernels::StagedChannel* ch, const float* w,
+                                  const float* b, float* y, kernels::Epilogue ep) {
+    if (!split_relu(ep)) return kernels::conv_forward_staged_cuda(s, ch, w, b, y, ep, kStream, math());
+    Scratch<float> pre(Device::CUDA, size_t(s.y_size()));
+    kernels::conv_forward_staged_cuda(s, ch, w, b, pre.data(), kernels::Epilogue::None, kStream, math());
+    kernels::relu_forward_cuda(s.y_size(), pre.data(), y, kStream);
+  }
   static void to_host(int64_t n, const float* src, float* host_dst) {
     Rt::to_host(host_dst, src, size_t(n) * sizeof(float));
   }
@@ -174,6 +237,7 @@ Backend make(const char* name) {
   b.to_host = O::to_host;
   b.from_host = O::from_host;
   b.lstm_step_forward = O::lstm_step_forward;
+  b.conv_forward_staged = O::conv_forward_staged;
   return b;
 }
 

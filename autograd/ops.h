@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "autograd/tensor.h"
+#include "kernels/conv/conv_cuda.h"  // StagedChannel (no CUDA headers)
 
 namespace rf {
 
@@ -15,6 +16,14 @@ namespace rf {
 Tensor conv3d(const Tensor& x, const Tensor& w, const Tensor& bias, bool relu = false);
 // Conv2d = the same kernel with T = 1: x [B,Cin,H,W], w [Cout,Cin,kH,kW].
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, bool relu = false);
+// Inference-only conv3d whose input x [B, Cin, T, H, W] is never materialised:
+// channel ci is gathered on the fly from channels[ci] (StagedChannel: a regrid
+// index into a coarse source, log1p, z-score, missing -> 0; its pointers on
+// w's device) inside the convolution's input staging. Needs a backend with
+// conv_forward_staged (the CUDA device) and no gradient: throws when grad mode
+// is on and w or bias requires grad.
+Tensor conv3d_staged(const std::vector<kernels::StagedChannel>& channels, int64_t B, int64_t T, int64_t H,
+                     int64_t W, const Tensor& w, const Tensor& bias, bool relu = false);
 // Linear over the channel axis (1x1 conv): x [B,Cin,...], w [Cout,Cin], bias [Cout].
 Tensor linear_channels(const Tensor& x, const Tensor& w, const Tensor& bias, bool relu = false);
 // LayerNorm over the channel axis: x [B,C,...], gamma/beta [C]. Saves mean/rstd.

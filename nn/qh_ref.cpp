@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "autograd/backend.h"
+#include "autograd/ops.h"
 #include "autograd/tape.h"
 #include "nn/safetensors.h"
 
@@ -99,7 +100,10 @@ std::vector<Tensor> QhRef::sequence_part(Tensor a) const {
 }
 
 Tensor QhRef::forward_padded(const Tensor& x, bool training) const {
-  Tensor a = conv1_.forward(x, /*relu=*/true);
+  return after_conv1(conv1_.forward(x, /*relu=*/true), training);
+}
+
+Tensor QhRef::after_conv1(Tensor a, bool training) const {
   a = conv2_.forward(a, /*relu=*/true);
   Tensor hf, hb;
   if (recompute_chunk_ > 0 && grad_enabled()) {
@@ -128,6 +132,38 @@ Tensor QhRef::forward_tiled(const Tensor& x, int tile, int halo) const {
   if (x.dim() != 5 || x.size(1) != cfg_.in_channels || x.size(2) != cfg_.time_steps)
     throw std::runtime_error("qh-ref: input must be [B, " + std::to_string(cfg_.in_channels) + ", " +
                              std::to_string(cfg_.time_steps) + ", H, W], got " + x.shape().str());
+  const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
+  const Backend& be = backend(x.device());
+  return tiled(B, H, W, tile, halo, x.device(), [&](int64_t r0, int64_t c0, int64_t th, int64_t tw) {
+    // The tile's input: x where it exists, zeros in the bottom/right padding.
+    Tensor xt = Tensor::zeros(Shape{B, C, T, th, tw}, x.device());
+    const int64_t vh = std::min(r0 + th, H) - r0, vw = std::min(c0 + tw, W) - c0;
+    be.copy_strided(B * C * T, vh, vw, x.data() + r0 * W + c0, H * W, W, xt.data(), th * tw, tw, false);
+    return conv1_.forward(xt, /*relu=*/true);
+  });
+}
+
+Tensor QhRef::forward_tiled_staged(const std::vector<kernels::StagedChannel>& channels, int64_t B, int64_t H,
+                                   int64_t W, int tile, int halo) const {
+  if (int64_t(channels.size()) != cfg_.in_channels)
+    throw std::runtime_error("qh-ref: " + std::to_string(channels.size()) + " staged channels, the model takes " +
+                             std::to_string(cfg_.in_channels));
+  const int64_t Wp = round_up(W, cfg_.window);
+  for (const kernels::StagedChannel& c : channels)
+    if (!c.index || c.index_row < Wp || c.index_batch < 0)
+      throw std::runtime_error("qh-ref: every staged channel needs an index over the padded grid (index_row >= " +
+                               std::to_string(Wp) + ")");
+  const int64_t T = cfg_.time_steps;
+  return tiled(B, H, W, tile, halo, device_, [&](int64_t r0, int64_t c0, int64_t th, int64_t tw) {
+    // The tile's channels: the same sources, the index shifted to the tile's origin.
+    std::vector<kernels::StagedChannel> ch = channels;
+    for (kernels::StagedChannel& c : ch) c.index += r0 * c.index_row + c0;
+    return conv3d_staged(ch, B, T, th, tw, conv1_.weight, conv1_.bias, /*relu=*/true);
+  });
+}
+
+Tensor QhRef::tiled(int64_t B, int64_t H, int64_t W, int tile, int halo, Device device,
+                    const Conv1Tile& conv1_tile) const {
   const int64_t win = cfg_.window;
   // Receptive field beyond a tile's interior: conv1 + conv2 (2 px), whole
   // attention windows (up to win-1 px), ConvLSTM 4 steps of 3x3 (4 px); with
@@ -135,22 +171,16 @@ Tensor QhRef::forward_tiled(const Tensor& x, int tile, int halo) const {
   if (halo < 2 * win || halo % win) throw std::runtime_error("forward_tiled: halo must be a multiple of 8, >= 16");
   const int64_t step = std::max<int64_t>(win, tile / win * win);
   NoGradGuard no_grad;
-  const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
   const int64_t Hp = round_up(H, win), Wp = round_up(W, win);
-  const Backend& be = backend(x.device());
-  Tensor y = Tensor::empty(Shape{B, 1, H, W}, x.device());
+  const Backend& be = backend(device);
+  Tensor y = Tensor::empty(Shape{B, 1, H, W}, device);
   for (int64_t i0 = 0; i0 < Hp; i0 += step) {
     for (int64_t j0 = 0; j0 < Wp; j0 += step) {
       const int64_t i1 = std::min(Hp, i0 + step), j1 = std::min(Wp, j0 + step);
       const int64_t r0 = std::max<int64_t>(0, i0 - halo), r1 = std::min(Hp, i1 + halo);
       const int64_t c0 = std::max<int64_t>(0, j0 - halo), c1 = std::min(Wp, j1 + halo);
       const int64_t th = r1 - r0, tw = c1 - c0;
-      // The tile's input: x where it exists, zeros in the bottom/right padding.
-      Tensor xt = Tensor::zeros(Shape{B, C, T, th, tw}, x.device());
-      const int64_t vh = std::min(r1, H) - r0, vw = std::min(c1, W) - c0;
-      be.copy_strided(B * C * T, vh, vw, x.data() + r0 * W + c0, H * W, W, xt.data(), th * tw, tw, false);
-      Tensor yt = forward_padded(xt, false);
-      xt = Tensor();
+      Tensor yt = after_conv1(conv1_tile(r0, c0, th, tw), false);
       // Interior rows/cols of the tile that lie inside H x W.
       const int64_t oh = std::min(i1, H) - i0, ow = std::min(j1, W) - j0;
       if (oh > 0 && ow > 0)

@@ -17,10 +17,12 @@
 //   head.fc1.weight [32,64] head.fc1.bias [32]   head.fc2.weight [1,32] head.fc2.bias [1]
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "autograd/tensor.h"
+#include "kernels/conv/conv_cuda.h"  // StagedChannel (no CUDA headers)
 #include "nn/modules.h"
 
 namespace rf::nn {
@@ -69,6 +71,16 @@ class QhRef {
   // one whole pass).
   Tensor forward_tiled(const Tensor& x, int tile = 256, int halo = 16) const;
 
+  // forward_tiled of an X [B, in_channels, time_steps, H, W] that is never
+  // materialised: conv1 stages each tile's input from `channels` (one per input
+  // channel, autograd conv3d_staged; needs the CUDA backend). Every channel has
+  // an index over the grid zero-padded to multiples of the window (Hp x Wp):
+  // pixel (h, w) of the padded grid is index[h * index_row + w] (index_row >=
+  // Wp; -1 in the padding, so it is 0 there as in forward_tiled). Same result
+  // as forward_tiled on the materialised X.
+  Tensor forward_tiled_staged(const std::vector<kernels::StagedChannel>& channels, int64_t B, int64_t H, int64_t W,
+                              int tile = 256, int halo = 16) const;
+
   void zero_grad();
 
   // Training memory for compute: when on (batch_chunk > 0), attention and
@@ -85,6 +97,11 @@ class QhRef {
 
  private:
   Tensor forward_padded(const Tensor& x, bool training) const;  // H, W multiples of window
+  Tensor after_conv1(Tensor a, bool training) const;            // forward_padded past conv1
+  // The tile loop of forward_tiled: conv1_tile(r0, c0, th, tw) = conv1's output
+  // on padded-grid rows [r0, r0+th), cols [c0, c0+tw) (zero padding at the tile's edge).
+  using Conv1Tile = std::function<Tensor(int64_t r0, int64_t c0, int64_t th, int64_t tw)>;
+  Tensor tiled(int64_t B, int64_t H, int64_t W, int tile, int halo, Device device, const Conv1Tile& conv1_tile) const;
   // Attention + both ConvLSTMs on conv features a: {h_fwd(t_c), h_bwd(t_c)}.
   std::vector<Tensor> sequence_part(Tensor a) const;
 

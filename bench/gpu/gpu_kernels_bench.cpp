@@ -19,6 +19,7 @@
 #include "kernels/attention/attention_cuda.h"
 #include "kernels/common/cuda_check.h"
 #include "kernels/conv/conv_cuda.h"
+#include "kernels/conv/conv_cudnn.h"
 #include "kernels/convlstm/convlstm_cuda.h"
 #include "kernels/layernorm/layernorm_cuda.h"
 
@@ -72,10 +73,10 @@ k::ConvShape conv_shape(int which) {  // 0: conv2 at patch, 1: conv2 at province
 void BM_conv_forward_ours(benchmark::State& st) {
   const k::ConvShape s = conv_shape(int(st.range(0)));
   Dev x(s.x_size()), w(s.w_size()), b(s.Cout), y(s.y_size());
-  const k::ConvMath math = st.range(1) ? k::ConvMath::Tf32 : k::ConvMath::Fp32;
+  const k::ConvMath math = st.range(1) == 2 ? k::ConvMath::Bf16 : st.range(1) ? k::ConvMath::Tf32 : k::ConvMath::Fp32;
   time_gpu(st, [&] { k::conv_forward_cuda(s, x.p, w.p, b.p, y.p, k::Epilogue::ReLU, nullptr, math); });
   st.counters["TFLOP/s"] = benchmark::Counter(s.flops() * 1e-12, benchmark::Counter::kIsIterationInvariantRate);
-  st.SetLabel(st.range(1) ? "tf32 tensor cores" : "fp32 FMA");
+  st.SetLabel(st.range(1) == 2 ? "bf16 tensor cores" : st.range(1) ? "tf32 tensor cores" : "fp32 FMA");
 }
 
 #if defined(RAINFUSE_HAVE_CUDNN)
@@ -131,6 +132,33 @@ void BM_conv_forward_cudnn(benchmark::State& st) {
   cudnnDestroy(h);
 }
 BENCHMARK(BM_conv_forward_cudnn)->ArgsProduct({{0, 1}, {0, 1}})->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// A training step's three passes of conv2 (forward + bias + ReLU, backward data,
+// backward weight + bias) through the engine's entry points: ours (arg 1 = 0)
+// or the engine's cuDNN baseline (arg 1 = 1, kernels/conv/conv_cudnn.h:
+// heuristic algorithms, workspace from our pool); arg 2: fp32 / tf32 / bf16.
+void BM_conv_train_passes(benchmark::State& st) {
+  const k::ConvShape s = conv_shape(int(st.range(0)));
+  const bool cudnn = st.range(1);
+  const k::ConvMath math = st.range(2) == 2 ? k::ConvMath::Bf16 : st.range(2) ? k::ConvMath::Tf32 : k::ConvMath::Fp32;
+  if (cudnn && math == k::ConvMath::Bf16) return st.SkipWithError("cuDNN baseline has no bf16 on fp32 tensors");
+  Dev x(s.x_size()), w(s.w_size()), b(s.Cout), y(s.y_size()), dy(s.y_size()), dx(s.x_size()), dw(s.w_size()),
+      db(s.Cout);
+  time_gpu(st, [&] {
+    if (cudnn) {
+      k::conv_forward_cudnn(s, x.p, w.p, b.p, y.p, k::Epilogue::ReLU, nullptr, math);
+      k::conv_backward_data_cudnn(s, dy.p, w.p, dx.p, false, nullptr, math);
+      k::conv_backward_weight_cudnn(s, x.p, dy.p, dw.p, db.p, false, nullptr, math);
+    } else {
+      k::conv_forward_cuda(s, x.p, w.p, b.p, y.p, k::Epilogue::ReLU, nullptr, math);
+      k::conv_backward_data_cuda(s, dy.p, w.p, dx.p, false, nullptr, math);
+      k::conv_backward_weight_cuda(s, x.p, dy.p, dw.p, db.p, false, nullptr, math);
+    }
+  });
+  st.counters["TFLOP/s"] = benchmark::Counter(3 * s.flops() * 1e-12, benchmark::Counter::kIsIterationInvariantRate);
+  st.SetLabel(std::string(cudnn ? "cudnn" : "ours") + (st.range(2) == 2 ? ", bf16" : st.range(2) ? ", tf32" : ", fp32"));
+}
+BENCHMARK(BM_conv_train_passes)->ArgsProduct({{0, 1}, {0, 1}, {0, 1, 2}})->UseManualTime()->Unit(benchmark::kMillisecond);
 #endif
 
 // cuBLAS SGEMM with the FLOPs of the conv (M = positions, N = Cout, K = Cin*27): the fp32 ceiling.
@@ -146,20 +174,46 @@ void BM_conv_equivalent_sgemm_cublas(benchmark::State& st) {
   cublasDestroy(h);
 }
 
-void BM_window_attention_fwd_bwd_ours(benchmark::State& st) {
+// Window attention forward + backward (training) at patch (arg 0 = 0: B 8,
+// 64x64) or province (1: B 1, 856x1392), T 7: fused flash-style kernels
+// (arg 1 = 1) or the unfused path (0: S/P and dP/dS as [windows*heads, 64, 64]
+// matrices in global memory, RAINFUSE_UNFUSED=attention). `MiB` = the device
+// buffers the op needs (qkv, out, lse, dout, dqkv + the unfused matrices).
+void BM_window_attention_fwd_bwd(benchmark::State& st) {
   k::WindowAttnShape s;
   s.B = st.range(0) ? 1 : 8;
   s.T = 7;
   s.H = st.range(0) ? 856 : 64;
   s.W = st.range(0) ? 1392 : 64;
+  const bool fused = st.range(1);
   const int64_t plane = int64_t(s.T) * s.H * s.W;
-  Dev qkv(size_t(s.B) * 3 * s.C * plane), out(size_t(s.B) * s.C * plane), lse(size_t(s.B) * s.heads * plane),
-      dout(size_t(s.B) * s.C * plane), dqkv(size_t(s.B) * 3 * s.C * plane);
+  const size_t n_qkv = size_t(s.B) * 3 * s.C * plane, n_out = size_t(s.B) * s.C * plane,
+               n_lse = size_t(s.B) * s.heads * plane,
+               n_mat = fused ? 0 : size_t(k::window_attention_unfused_matrix_elems(s));
+  const double bytes = double(2 * n_qkv + 2 * n_out + n_lse + 2 * n_mat) * sizeof(float);
+  size_t free_bytes = 0, total_bytes = 0;
+  RF_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
+  if (bytes > 0.9 * double(free_bytes)) return st.SkipWithError("needs more device memory than is free");
+  Dev qkv(n_qkv), out(n_out), lse(n_lse), dout(n_out), dqkv(n_qkv);
+  float *probs = nullptr, *dprobs = nullptr;  // workspace: no initial values needed
+  if (!fused) {
+    RF_CUDA_CHECK(cudaMalloc(&probs, n_mat * sizeof(float)));
+    RF_CUDA_CHECK(cudaMalloc(&dprobs, n_mat * sizeof(float)));
+  }
   time_gpu(st, [&] {
-    k::window_attention_forward_cuda(s, qkv.p, out.p, lse.p, nullptr);
-    k::window_attention_backward_cuda(s, qkv.p, out.p, lse.p, dout.p, dqkv.p, false, nullptr);
+    if (fused) {
+      k::window_attention_forward_cuda(s, qkv.p, out.p, lse.p, nullptr);
+      k::window_attention_backward_cuda(s, qkv.p, out.p, lse.p, dout.p, dqkv.p, false, nullptr);
+    } else {
+      k::window_attention_forward_unfused_cuda(s, qkv.p, out.p, lse.p, probs, nullptr);
+      k::window_attention_backward_unfused_cuda(s, qkv.p, lse.p, dout.p, dqkv.p, false, probs, dprobs, nullptr);
+    }
   });
+  cudaFree(probs);
+  cudaFree(dprobs);
   st.counters["fwd TFLOP/s"] = benchmark::Counter(s.flops() * 1e-12, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["MiB"] = bytes / (1 << 20);
+  st.SetLabel(std::string(fused ? "fused" : "unfused") + (st.range(0) ? ", province" : ", patch"));
 }
 
 void BM_layernorm_fwd_ours(benchmark::State& st) {
@@ -218,9 +272,9 @@ void BM_convlstm_step_province(benchmark::State& st) {
 }
 BENCHMARK(BM_convlstm_step_province)->ArgsProduct({{0, 1}, {0, 1}})->UseManualTime()->Unit(benchmark::kMillisecond);
 
-BENCHMARK(BM_conv_forward_ours)->ArgsProduct({{0, 1}, {0, 1}})->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_conv_forward_ours)->ArgsProduct({{0, 1}, {0, 1, 2}})->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_conv_equivalent_sgemm_cublas)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_window_attention_fwd_bwd_ours)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_window_attention_fwd_bwd)->ArgsProduct({{0, 1}, {1, 0}})->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_layernorm_fwd_ours)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_convlstm_cell_fwd_ours)->UseManualTime()->Unit(benchmark::kMillisecond);
 

@@ -2,12 +2,19 @@
 // (forward + backward + AdamW) at `patch` [16,8,7,32,32], eval forward at
 // `tile` [1,8,7,256,256] and `province` [1,8,7,856,1392] (one whole-grid pass,
 // no tiling), each with the device allocator's peak; under every setting of
-// the run-time switches (autograd/device_options.h): tf32 and fp32 GEMMs, and
-// each fusion on and off, so the gain of a fusion is read off one table. The
+// the run-time switches (autograd/device_options.h): tf32, bf16 and fp32 GEMMs,
+// each fusion on and off, and the cuDNN convolutions + cuBLAS linear layers as
+// the engine's baseline (RAINFUSE_CONV_IMPL=cudnn, RAINFUSE_GEMM=cublas; with
+// convlstm unfused so every gate conv runs on cuDNN too), so the gain of a
+// fusion or of our GEMMs is read off one table. The
 // fused conv epilogue is also timed op by op (conv2 forward + bias + ReLU).
 // The LibTorch numbers of the same run come from bench/gpu/torch_bench.py
 // (scripts/gpu-check runs both). Prints a markdown table; exits 0 with a note
 // when there is no device.
+// Then the province TRAINING step (B=1, 856x1392, T=7: forward + backward +
+// AdamW), recompute off and on (QhRef::set_recompute), all fused and with the
+// attention unfused: the "must train on one GPU", with its peak (a
+// step that does not fit reports the allocation that failed).
 //   bench_gpu_model [reps=5] [--no-province]
 #include <algorithm>
 #include <chrono>
@@ -16,6 +23,7 @@
 #include <cstring>
 #include <functional>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -73,6 +81,16 @@ Timing patch_step(int reps) {
   return time_it(reps, [&] { rf::nn::train_step(model, opt, x, t); });
 }
 
+// One training step of B=1 at H x W with the given recompute chunk (0 = off).
+Timing province_step(int reps, int64_t H, int64_t W, int recompute) {
+  rf::nn::QhRef model(rf::nn::QhRefConfig(), Device::CUDA);
+  model.init(1);
+  model.set_recompute(recompute);
+  rf::nn::Adam opt(model.parameters(), rf::kernels::AdamParams{});
+  const Tensor x = device_normal({1, 8, 7, H, W}, 2), t = device_normal({1, 1, H, W}, 3);
+  return time_it(reps, [&] { rf::nn::train_step(model, opt, x, t); });
+}
+
 Timing forward(int reps, int64_t H, int64_t W) {
   rf::nn::QhRef model(rf::nn::QhRefConfig(), Device::CUDA);
   model.init(1);
@@ -114,11 +132,20 @@ int main(int argc, char** argv) {
     const char* name;
     rf::kernels::ConvMath math;
     const char* unfused;
+    rf::ConvImpl conv = rf::ConvImpl::Ours;
+    rf::GemmImpl gemm = rf::GemmImpl::Ours;
   };
   const Variant variants[] = {
       {"tf32, all fused", rf::kernels::ConvMath::Tf32, ""},
       {"tf32, conv_epilogue unfused", rf::kernels::ConvMath::Tf32, "conv_epilogue"},
+      {"tf32, convlstm unfused", rf::kernels::ConvMath::Tf32, "convlstm"},
+      {"tf32, attention unfused", rf::kernels::ConvMath::Tf32, "attention"},
       {"fp32, all fused", rf::kernels::ConvMath::Fp32, ""},
+      {"bf16, all fused", rf::kernels::ConvMath::Bf16, ""},
+      {"tf32, cuDNN conv + cuBLAS linear", rf::kernels::ConvMath::Tf32, "convlstm", rf::ConvImpl::Cudnn,
+       rf::GemmImpl::Cublas},
+      {"fp32, cuDNN conv + cuBLAS linear", rf::kernels::ConvMath::Fp32, "convlstm", rf::ConvImpl::Cudnn,
+       rf::GemmImpl::Cublas},
   };
   std::printf("qh-ref on %s (median of %d; peak = device allocator high-water mark above the inputs)\n\n",
               rf::backend(Device::CUDA).name, reps);
@@ -126,11 +153,37 @@ int main(int argc, char** argv) {
   std::printf("|---|---|---|---|---|\n");
   for (const Variant& v : variants) {
     rf::device_options().conv_math = v.math;
+    rf::device_options().conv_impl = v.conv;
+    rf::device_options().gemm_impl = v.gemm;
     rf::set_unfused(rf::device_options(), v.unfused);
-    const std::string p = cell(patch_step(reps)), t = cell(forward(reps, 256, 256));
-    const std::string pr = province ? cell(forward(std::max(1, reps / 2), 856, 1392)) : "-";
-    const std::string c = province ? cell(conv2_op(reps, 856, 1392)) : cell(conv2_op(reps, 256, 256)) + " (tile)";
-    std::printf("| %s | %s | %s | %s | %s |\n", v.name, p.c_str(), t.c_str(), pr.c_str(), c.c_str());
+    try {
+      const std::string p = cell(patch_step(reps)), t = cell(forward(reps, 256, 256));
+      const std::string pr = province ? cell(forward(std::max(1, reps / 2), 856, 1392)) : "-";
+      const std::string c = province ? cell(conv2_op(reps, 856, 1392)) : cell(conv2_op(reps, 256, 256)) + " (tile)";
+      std::printf("| %s | %s | %s | %s | %s |\n", v.name, p.c_str(), t.c_str(), pr.c_str(), c.c_str());
+    } catch (const std::runtime_error& e) {  // e.g. a build without libcudnn
+      std::printf("| %s | not run: %s | | | |\n", v.name, e.what());
+    }
+    std::fflush(stdout);
+  }
+  if (!province) return 0;
+  const int step_reps = std::max(1, reps / 2);
+  std::printf("\nProvince training step (B=1, 856x1392, T=7; forward + backward + AdamW; tf32; median of %d)\n\n",
+              step_reps);
+  std::printf("| settings | recompute off | recompute on |\n|---|---|---|\n");
+  for (const char* unfused : {"", "attention"}) {
+    rf::device_options() = rf::DeviceOptions();
+    rf::set_unfused(rf::device_options(), unfused);
+    std::string c[2];
+    for (int rc = 0; rc < 2; ++rc) {
+      try {
+        c[rc] = cell(province_step(step_reps, 856, 1392, rc));
+      } catch (const std::exception& e) {  // out of device memory: say so, free the tape, keep going
+        rf::tape_clear();
+        c[rc] = std::string("does not fit: ") + e.what();
+      }
+    }
+    std::printf("| %s | %s | %s |\n", rf::describe(rf::device_options()).c_str(), c[0].c_str(), c[1].c_str());
     std::fflush(stdout);
   }
   return 0;

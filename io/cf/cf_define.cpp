@@ -2,6 +2,7 @@
 #include "io/cf/cf_define.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <limits>
 #include <stdexcept>
@@ -124,6 +125,9 @@ CfFileShape define_cf_file(const std::string& file, const std::string& path, con
     nc::check(nc_def_var_fill(ncid, vdata, NC_FILL, &kCfShortFill), p, "_FillValue");
     nc::check(nc_put_att_double(ncid, vdata, "scale_factor", NC_DOUBLE, 1, &kCfPackScale), p, "scale_factor");
     nc::check(nc_put_att_double(ncid, vdata, "add_offset", NC_DOUBLE, 1, &kCfPackOffset), p, "add_offset");
+    const long long none = 0;  // the count is written by finish_int16_packing
+    if (opt.clip_int16)
+      nc::check(nc_put_att_longlong(ncid, vdata, kCfClippedAttribute, NC_INT64, 1, &none), p, kCfClippedAttribute);
   } else {
     nc::check(nc_def_var_fill(ncid, vdata, NC_FILL, &kCfFloatFill), p, "_FillValue");
   }
@@ -207,6 +211,22 @@ CfFileShape define_cf_file(const std::string& file, const std::string& path, con
     nc::check(nc_put_var_int(ncid, vday[i], day_vars[i].values.data()), p, "writing " + day_vars[i].name);
   f.close();
   return shape;
+}
+
+void finish_int16_packing(const std::string& file, const std::string& path, const CfOptions& opt, int64_t clipped) {
+  if (!opt.pack_int16 || clipped == 0) return;
+  if (!opt.clip_int16) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, ": %lld values outside the int16 packing range [%.2f, %.2f] mm day-1",
+                  (long long)clipped, kCfPackMin, kCfPackMax);
+    throw std::runtime_error(path + msg);
+  }
+  nc::File f(file, NC_WRITE);
+  int v;
+  nc::check(nc_inq_varid(f.id, opt.var_name.c_str(), &v), path, opt.var_name);
+  const long long n = clipped;
+  nc::check(nc_put_att_longlong(f.id, v, kCfClippedAttribute, NC_INT64, 1, &n), path, kCfClippedAttribute);
+  f.close();
 }
 
 }  // namespace rf::io

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -48,16 +49,27 @@ CfFileShape define_cf_file(const std::string& file, const std::string& path, con
                            bool steps_u8, const CfOptions& opt, const std::vector<CfDayVariable>& day_vars = {});
 
 // int16 packing (CfOptions::pack_int16): scale 0.01 mm day-1, _FillValue -32768,
-// packed range [-10.00, 645.34] mm day-1 (values outside are clamped and flagged).
+// packed range [-10.00, 645.34] mm day-1 (int16 -32767..32767). Values outside
+// are clamped to the range and counted in `clipped`; the writers then fail
+// (default) or, with CfOptions::clip_int16, record the count in the attribute
+// kCfClippedAttribute of the variable.
 inline constexpr float kCfFloatFill = 9.9692099683868690e+36f;  // NC_FILL_FLOAT
 inline constexpr short kCfShortFill = -32768;
 inline constexpr double kCfPackScale = 0.01;
 inline constexpr double kCfPackOffset = 317.67;
-inline short cf_pack_int16(float v, std::atomic<bool>& out_of_range) {
+inline constexpr float kCfPackMin = -10.0f, kCfPackMax = 645.34f;
+inline constexpr const char* kCfClippedAttribute = "rainfuse_clipped_values";
+inline short cf_pack_int16(float v, std::atomic<int64_t>& clipped) {
   if (std::isnan(v)) return kCfShortFill;
-  if (v < -10.0f || v > 645.34f) out_of_range = true;
-  const float c = v < -10.0f ? -10.0f : (v > 645.34f ? 645.34f : v);
+  if (v < kCfPackMin || v > kCfPackMax) clipped.fetch_add(1, std::memory_order_relaxed);
+  const float c = v < kCfPackMin ? kCfPackMin : (v > kCfPackMax ? kCfPackMax : v);
   return short(std::lround((double(c) - kCfPackOffset) / kCfPackScale));
 }
+
+// After the packed chunks of `file` (the temporary file of `path`) are stored:
+// with opt.clip_int16, writes the number of clipped values into the variable's
+// kCfClippedAttribute (declared 0 by define_cf_file); without it, a non-zero
+// count is an error naming `path`.
+void finish_int16_packing(const std::string& file, const std::string& path, const CfOptions& opt, int64_t clipped);
 
 }  // namespace rf::io

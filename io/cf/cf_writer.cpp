@@ -51,7 +51,7 @@ void write_cf(const std::string& path, const CfLayout& lay, const FloatRows& pre
   // The big variables: parallel compression + direct chunk writes. Each chunk
   // row is produced by the row source (a cube copy, or regridding on the fly)
   // and converted to the stored type.
-  std::atomic<bool> out_of_range{false};
+  std::atomic<int64_t> clipped{0};
   auto chunk_fill = [&]<class Src>(const std::function<void(size_t, size_t, size_t, size_t, Src*)>& rows,
                                    auto convert, auto fill_value) -> ChunkFill {
     using Dst = decltype(fill_value);
@@ -74,10 +74,9 @@ void write_cf(const std::string& path, const CfLayout& lay, const FloatRows& pre
     };
   };
   if (opt.pack_int16) {
-    auto pack = [&out_of_range](float v) -> short { return cf_pack_int16(v, out_of_range); };
+    auto pack = [&clipped](float v) -> short { return cf_pack_int16(v, clipped); };
     write_chunks_direct(tmp.path, opt.var_name, 2, chunk_fill(precip, pack, kCfShortFill), level, opt.fast_deflate);
-    if (out_of_range)
-      throw std::runtime_error(path + ": values outside the int16 packing range [-10, 645.34] mm day-1");
+    finish_int16_packing(tmp.path, path, opt, clipped);
   } else {
     auto val = [](float v) -> float { return std::isnan(v) ? kCfFloatFill : v; };
     write_chunks_direct(tmp.path, opt.var_name, 4, chunk_fill(precip, val, kCfFloatFill), level, opt.fast_deflate);

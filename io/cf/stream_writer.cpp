@@ -24,7 +24,7 @@ struct CfStreamWriter::Impl {
   std::optional<DirectChunkWriter> chunks;
   std::vector<float> block;   // [shape.ct][ny][nx] the days of the current time block
   size_t added = 0, block_days = 0, next_block = 0;
-  std::atomic<bool> out_of_range{false};
+  std::atomic<int64_t> clipped{0};
   bool finished = false;
 
   // Stores the buffered days as time block next_block (days beyond them are fill).
@@ -48,7 +48,7 @@ struct CfStreamWriter::Impl {
     };
     if (opt.pack_int16) {
       chunks->write_time_block(next_block, [&](size_t, size_t y0, size_t x0, void* buf) {
-        fill_chunk(y0, x0, static_cast<short*>(buf), [&](float v) { return cf_pack_int16(v, out_of_range); },
+        fill_chunk(y0, x0, static_cast<short*>(buf), [&](float v) { return cf_pack_int16(v, clipped); },
                    kCfShortFill);
       });
     } else {
@@ -109,8 +109,7 @@ void CfStreamWriter::finish() {
   if (m.block_days > 0) m.write_block();
   m.chunks->flush();
   m.chunks.reset();  // closes the HDF5 file
-  if (m.out_of_range)
-    throw std::runtime_error(m.path + ": values outside the int16 packing range [-10, 645.34] mm day-1");
+  finish_int16_packing(m.tmp, m.path, m.opt, m.clipped);
   std::error_code ec;
   std::filesystem::rename(m.tmp, m.path, ec);
   if (ec) throw std::runtime_error(m.path + ": cannot rename the finished file into place: " + ec.message());
@@ -118,6 +117,7 @@ void CfStreamWriter::finish() {
 }
 
 size_t CfStreamWriter::days_written() const { return impl_->added; }
+int64_t CfStreamWriter::clipped_values() const { return impl_->clipped; }
 const std::string& CfStreamWriter::temp_path() const { return impl_->tmp; }
 
 }  // namespace rf::io

@@ -10,6 +10,7 @@
 // No valid_steps variable (a fused product has none); per-day integer
 // variables (e.g. which model produced each day) can be added.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,10 +36,12 @@ class CfStreamWriter {
   void add_day(const float* field);
   // After the last day: stores the last (partial) block, closes the file and
   // renames it to `path`. Throws if days are missing or a packed value was out
-  // of the int16 range.
+  // of the int16 range (unless CfOptions::clip_int16: then the count is stored).
   void finish();
 
   size_t days_written() const;
+  // Values clipped to the int16 packing range so far (CfOptions::pack_int16).
+  int64_t clipped_values() const;
   const std::string& temp_path() const;
 
  private:

@@ -22,6 +22,10 @@ struct CfOptions {
   // rerunning the same command gives a byte-identical file (rainfuse fuse).
   bool history_timestamp = true;
   bool pack_int16 = false;      // scale 0.01 mm/day, _FillValue -32768
+  // With pack_int16: values outside the packed range [-10, 645.34] mm/day are
+  // clipped to it and their number is stored in the variable attribute
+  // rainfuse_clipped_values (int64, 0 when none) instead of failing the write.
+  bool clip_int16 = false;
   int deflate_level = 4;        // 0 = no compression
   // Encode chunks with the row-repeat deflate encoder (io/cf/row_deflate.h):
   // ~5x faster than level 4 on regridded fields, ~30 % larger files; any

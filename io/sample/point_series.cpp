@@ -2,8 +2,11 @@
 
 #include "io/cf/nc_util.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -33,6 +36,23 @@ size_t nearest(const std::vector<double>& axis, double x, bool& inside) {
   const double lo = std::min(axis.front(), axis.back()) - half, hi = std::max(axis.front(), axis.back()) + half;
   inside = x >= lo && x <= hi;
   return best;
+}
+
+// Reads are boxes inside one storage chunk: tiles of at most kTile x kTile
+// cells of a chunk, at most kMaxBox values (time x lat x lon) per read.
+constexpr size_t kTile = 256;
+constexpr size_t kMaxBox = size_t(1) << 22;  // 32 MiB of doubles
+
+// A station's cell (row j, column i of the file).
+struct Cell {
+  size_t point, j, i;
+};
+
+// "station <id> (<lon>E, <lat>N)".
+std::string describe(const PointRequest& p) {
+  char s[160];
+  std::snprintf(s, sizeof s, "station %s (%.4fE, %.4fN)", p.id.c_str(), p.lon, p.lat);
+  return s;
 }
 
 }  // namespace
@@ -94,27 +114,83 @@ SampledSeries sample_points(const std::string& path, const std::string& var, con
   nc::get_double_att(f.id, v, "scale_factor", scale);
   nc::get_double_att(f.id, v, "add_offset", offset);
 
-  out.values.resize(pts.size());
-  std::vector<double> buf(time.size());
+  // Every station's cell; all stations outside the grid are named in one error.
+  std::vector<Cell> cells;
+  std::vector<std::string> outside;
   for (size_t p = 0; p < pts.size(); ++p) {
     bool in_lon, in_lat;
     double plon = pts[p].lon;
     if (lon.back() > 180 && plon < 0) plon += 360;
     const size_t i = nearest(lon, plon, in_lon), j = nearest(lat, pts[p].lat, in_lat);
-    if (!in_lon || !in_lat) {
-      char msg[256];
-      std::snprintf(msg, sizeof msg, "station %s (%.4fE, %.4fN) is outside the grid", pts[p].id.c_str(), pts[p].lon,
-                    pts[p].lat);
-      throw std::runtime_error(path + ": " + msg);
-    }
-    const size_t start[3] = {0, j, i}, count[3] = {time.size(), 1, 1};
-    if (!time.empty()) nc::check(nc_get_vara_double(f.id, v, start, count, buf.data()), path, "reading " + var);
-    auto& series = out.values[p];
-    series.resize(time.size());
-    for (size_t t = 0; t < time.size(); ++t) {
-      const double raw = buf[t];
-      const bool bad = !std::isfinite(raw) || raw == fill || raw == missing;
-      series[t] = bad ? NAN : float(raw * scale + offset);
+    if (in_lon && in_lat) cells.push_back({p, j, i});
+    else outside.push_back(describe(pts[p]));
+  }
+  if (!outside.empty()) {
+    char extent[160];
+    std::snprintf(extent, sizeof extent, "the grid (lon %.4f..%.4fE, lat %.4f..%.4fN, cell centres)",
+                  std::min(lon.front(), lon.back()), std::max(lon.front(), lon.back()),
+                  std::min(lat.front(), lat.back()), std::max(lat.front(), lat.back()));
+    std::string msg = outside.size() == 1 ? outside[0] + " is outside " + extent
+                                          : std::to_string(outside.size()) + " stations are outside " + extent + ": ";
+    for (size_t k = 0; outside.size() > 1 && k < outside.size(); ++k) msg += (k ? ", " : "") + outside[k];
+    throw std::runtime_error(path + ": " + msg);
+  }
+
+  // Storage chunks (time, lat, lon); a contiguous variable is read in 64 x 64
+  // cell tiles over the whole time axis (strided rows, no decompression).
+  const size_t nt = time.size(), ny = lat.size(), nx = lon.size();
+  size_t chunk[3] = {nt, 64, 64};
+  int storage = NC_CONTIGUOUS;
+  if (nc_inq_var_chunking(f.id, v, &storage, chunk) != NC_NOERR || storage != NC_CHUNKED)
+    chunk[0] = nt, chunk[1] = 64, chunk[2] = 64;
+  const size_t ct = std::max<size_t>(1, chunk[0]), cy = std::max<size_t>(1, chunk[1]),
+               cx = std::max<size_t>(1, chunk[2]);
+  const size_t ty = std::min(cy, kTile), tx = std::min(cx, kTile);
+  const size_t nt_read = std::clamp<size_t>(kMaxBox / (ty * tx), 1, ct);
+  // Reads of one chunk come one after the other: the chunk cache must hold one
+  // chunk so that several boxes in it cost one decompression.
+  if (storage == NC_CHUNKED) {
+    size_t cache = 0, nelems = 0;
+    float preempt = 0;
+    nc_type type;
+    size_t type_size = 8;
+    if (nc_inq_vartype(f.id, v, &type) == NC_NOERR) nc_inq_type(f.id, type, nullptr, &type_size);
+    const size_t chunk_bytes = ct * cy * cx * type_size;
+    if (nc_get_var_chunk_cache(f.id, v, &cache, &nelems, &preempt) == NC_NOERR && cache < chunk_bytes &&
+        chunk_bytes <= (size_t(1) << 31))
+      nc_set_var_chunk_cache(f.id, v, chunk_bytes + (size_t(1) << 20), std::max<size_t>(nelems, 1), preempt);
+  }
+
+  // Stations grouped by (chunk row, chunk column, tile row, tile column), in
+  // storage order: each group is read as the bounding box of its cells.
+  std::map<std::array<size_t, 4>, std::vector<Cell>> groups;
+  for (const Cell& c : cells)
+    groups[{c.j / cy, c.i / cx, (c.j % cy) / ty, (c.i % cx) / tx}].push_back(c);
+
+  out.values.assign(pts.size(), std::vector<float>(nt));
+  std::vector<double> buf;
+  for (size_t t0 = 0; t0 < nt; t0 += ct) {
+    const size_t t1 = std::min(nt, t0 + ct);
+    for (const auto& [key, members] : groups) {
+      size_t j0 = ny, j1 = 0, i0 = nx, i1 = 0;
+      for (const Cell& c : members)
+        j0 = std::min(j0, c.j), j1 = std::max(j1, c.j), i0 = std::min(i0, c.i), i1 = std::max(i1, c.i);
+      const size_t h = j1 - j0 + 1, w = i1 - i0 + 1;
+      for (size_t ta = t0; ta < t1; ta += nt_read) {
+        const size_t n = std::min(nt_read, t1 - ta);
+        buf.resize(n * h * w);
+        const size_t start[3] = {ta, j0, i0}, count[3] = {n, h, w};
+        nc::check(nc_get_vara_double(f.id, v, start, count, buf.data()), path, "reading " + var);
+        for (const Cell& c : members) {
+          float* series = out.values[c.point].data() + ta;
+          const double* src = buf.data() + (c.j - j0) * w + (c.i - i0);
+          for (size_t t = 0; t < n; ++t) {
+            const double raw = src[t * h * w];
+            const bool bad = !std::isfinite(raw) || raw == fill || raw == missing;
+            series[t] = bad ? NAN : float(raw * scale + offset);
+          }
+        }
+      }
     }
   }
   return out;

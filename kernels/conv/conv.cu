@@ -8,7 +8,8 @@
 // bias and applies ReLU; the backward ones accumulate. conv_forward_staged_cuda
 // gathers conv1's input from the coarse sources (regrid index, log1p, z-score)
 // inside the A-operand load, so the working-grid input is never materialised. Every output has one
-// owner thread, so results are deterministic. fp32 FMA or tf32 tensor cores.
+// owner thread, so results are deterministic. fp32 FMA, or tf32 / bf16 tensor
+// cores (igemm.cuh).
 #include <stdexcept>
 #include <string>
 

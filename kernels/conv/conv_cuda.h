@@ -1,6 +1,6 @@
 // CUDA entry points of the 'same' stride-1 convolution (conv.h) as implicit
-// GEMM (tiled, shared memory; fp32 FMA or tf32 tensor cores). Device pointers;
-// layouts as conv.h.
+// GEMM (tiled, shared memory; fp32 FMA, or tf32 / bf16 tensor cores). Device
+// pointers; layouts as conv.h.
 #pragma once
 
 #include "kernels/common/cuda_stream.h"
@@ -8,9 +8,11 @@
 
 namespace rf::kernels {
 
-// Arithmetic of the implicit GEMM: fp32 FMA, or tensor cores with inputs
-// rounded to tf32 (10-bit mantissa) and fp32 accumulation (sm_80+).
-enum class ConvMath { Fp32, Tf32 };
+// Arithmetic of the implicit GEMM: fp32 FMA, or tensor cores (sm_80+) with the
+// operands rounded while staged to tf32 (10-bit mantissa, round to nearest,
+// ties away) or bf16 (7-bit mantissa, round to nearest even) and fp32
+// accumulation. Tensors stay fp32 in memory either way.
+enum class ConvMath { Fp32, Tf32, Bf16 };
 
 // One input channel of conv1 staged on the fly from its source (no
 // materialised working-grid tensor): the value at (b, t, h, w) is

@@ -5,15 +5,20 @@
 //   a(m, k), b(k, n)         gathers of the operands (zero outside the tensors)
 //   epilogue(Cs, m0, n0)     consumes the block's 64x64 result tile Cs[n][m]
 // A block of 256 threads computes one 64x64 tile, K in steps of 16 staged in
-// shared memory, with one of two arithmetics:
+// shared memory, with one of three arithmetics (ConvMath):
 //   fp32: thread (tx, ty) accumulates rows tx + 16 i, columns ty + 16 j (FMA);
-//   tf32: operands rounded to tf32 while staged; warp w owns rows 16 (w % 4)
-//         and columns 32 (w / 4) .. +31 as two WMMA m16n16k8 accumulators.
+//   tf32: operands rounded to tf32 while staged (float tiles); warp w owns rows
+//         16 (w % 4) and columns 32 (w / 4) .. +31 as two WMMA m16n16k8
+//         accumulators, two k-steps of 8 per staged tile;
+//   bf16: operands rounded to bf16 (round to nearest even) while staged
+//         (__nv_bfloat16 tiles, half the shared memory); same warp tiling with
+//         m16n16k16 fragments, one k-step per staged tile; fp32 accumulation.
 // The tile then goes through shared memory (column-major, Cs[n][m]) so the
 // epilogue can store coalesced along m and see every column of a row (fused
 // epilogues such as the LSTM cell need all four gates of a channel).
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/common/launch.h"
 #include "kernels/common/wmma.h"
@@ -27,6 +32,24 @@ constexpr int kBM = 64, kBN = 64, kBK = 16, kThreads = 256;
 // Leading dimension of the shared tiles: a multiple of 4 floats (WMMA), and
 // 8-row / 16-column offsets keep fragment pointers 32-byte aligned.
 constexpr int kLd = 68;
+
+// Operand staging per arithmetic: the shared-tile element type, its leading
+// dimension (WMMA wants a multiple of 16 bytes: 4 floats, 8 bf16), the
+// rounding applied while staging, and the WMMA k of one mma.
+template <ConvMath kMath>
+struct Staging {  // fp32 and tf32: float tiles
+  using T = float;
+  static constexpr int ld = kLd, wmma_k = 8;
+  static __device__ __forceinline__ float round(float v) {
+    return kMath == ConvMath::Tf32 ? nvcuda::wmma::__float_to_tf32(v) : v;
+  }
+};
+template <>
+struct Staging<ConvMath::Bf16> {
+  using T = __nv_bfloat16;
+  static constexpr int ld = 72, wmma_k = 16;  // 144-byte rows: 16-byte multiple, fragment bases 32-byte aligned
+  static __device__ __forceinline__ __nv_bfloat16 round(float v) { return __float2bfloat16_rn(v); }
+};
 
 struct Geom {
   int B, Cin, Cout, T, H, W, kT, kH, kW;
@@ -65,45 +88,49 @@ __device__ __forceinline__ void store_tile(const Op& op, const Tile* Cs, int64_t
   }
 }
 
-template <class Op, bool kTf32>
+template <class Op, ConvMath kMath>
 __global__ void __launch_bounds__(kThreads) igemm_kernel(Op op) {
-  __shared__ __align__(32) float As[kBK][kLd];  // As[k][m]
-  __shared__ __align__(32) float Bs[kBK][kLd];  // Bs[k][n]
+  namespace wmma = nvcuda::wmma;
+  using S = Staging<kMath>;
+  using E = typename S::T;
+  constexpr bool kTensorCores = kMath != ConvMath::Fp32;
+  constexpr int kK = S::wmma_k;
+  using Precision = std::conditional_t<kMath == ConvMath::Bf16, __nv_bfloat16, wmma::precision::tf32>;
+  __shared__ __align__(32) E As[kBK][S::ld];      // As[k][m]
+  __shared__ __align__(32) E Bs[kBK][S::ld];      // Bs[k][n]
   __shared__ __align__(32) float Cs[kBN][kLd];  // Cs[n][m]
   const int tid = threadIdx.x;
   const int64_t m0 = int64_t(blockIdx.x) * kBM, n0 = int64_t(blockIdx.y) * kBN;
   const int64_t M = op.M(), N = op.N(), K = op.K();
-  auto stage = [&](float v) { return kTf32 ? nvcuda::wmma::__float_to_tf32(v) : v; };
   // fp32 state
   const int tx = tid % 16, ty = tid / 16;
   float acc[4][4] = {};
-  // tf32 state
+  // tensor-core state
   const int warp = tid / 32, wm = warp % 4, wn = warp / 4;
-  nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 16, 16, 8, float> frag[2];
-  if constexpr (kTf32) {
-    nvcuda::wmma::fill_fragment(frag[0], 0.0f);
-    nvcuda::wmma::fill_fragment(frag[1], 0.0f);
+  wmma::fragment<wmma::accumulator, 16, 16, kK, float> frag[2];
+  if constexpr (kTensorCores) {
+    wmma::fill_fragment(frag[0], 0.0f);
+    wmma::fill_fragment(frag[1], 0.0f);
   }
   for (int64_t k0 = 0; k0 < K; k0 += kBK) {
     for (int e = tid; e < kBM * kBK; e += kThreads) {  // A tile, m fastest
       const int mi = e % kBM, ki = e / kBM;
       const int64_t m = m0 + mi, k = k0 + ki;
-      As[ki][mi] = stage((m < M && k < K) ? op.a(m, k) : 0.0f);
+      As[ki][mi] = S::round((m < M && k < K) ? op.a(m, k) : 0.0f);
     }
     for (int e = tid; e < kBN * kBK; e += kThreads) {  // B tile, k fastest
       const int ki = e % kBK, ni = e / kBK;
       const int64_t k = k0 + ki, n = n0 + ni;
-      Bs[ki][ni] = stage((k < K && n < N) ? op.b(k, n) : 0.0f);
+      Bs[ki][ni] = S::round((k < K && n < N) ? op.b(k, n) : 0.0f);
     }
     __syncthreads();
-    if constexpr (kTf32) {
-      namespace wmma = nvcuda::wmma;
-      for (int kk = 0; kk < kBK; kk += 8) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::col_major> a;
-        wmma::load_matrix_sync(a, &As[kk][16 * wm], kLd);
+    if constexpr (kTensorCores) {
+      for (int kk = 0; kk < kBK; kk += kK) {
+        wmma::fragment<wmma::matrix_a, 16, 16, kK, Precision, wmma::col_major> a;
+        wmma::load_matrix_sync(a, &As[kk][16 * wm], S::ld);
         for (int j = 0; j < 2; ++j) {
-          wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b;
-          wmma::load_matrix_sync(b, &Bs[kk][32 * wn + 16 * j], kLd);
+          wmma::fragment<wmma::matrix_b, 16, 16, kK, Precision, wmma::row_major> b;
+          wmma::load_matrix_sync(b, &Bs[kk][32 * wn + 16 * j], S::ld);
           wmma::mma_sync(frag[j], a, b, frag[j]);
         }
       }
@@ -118,9 +145,9 @@ __global__ void __launch_bounds__(kThreads) igemm_kernel(Op op) {
     }
     __syncthreads();
   }
-  if constexpr (kTf32) {
+  if constexpr (kTensorCores) {
     for (int j = 0; j < 2; ++j)
-      nvcuda::wmma::store_matrix_sync(&Cs[32 * wn + 16 * j][16 * wm], frag[j], kLd, nvcuda::wmma::mem_col_major);
+      wmma::store_matrix_sync(&Cs[32 * wn + 16 * j][16 * wm], frag[j], kLd, wmma::mem_col_major);
   } else {
     for (int i = 0; i < 4; ++i)
       for (int j = 0; j < 4; ++j) Cs[ty + 16 * j][tx + 16 * i] = acc[i][j];
@@ -133,8 +160,11 @@ template <class Op>
 void run(const Op& op, int64_t M, int64_t N, ConvMath math, cudaStream_t stream) {
   if (M <= 0 || N <= 0) return;
   const dim3 grid(unsigned((M + kBM - 1) / kBM), unsigned((N + kBN - 1) / kBN));
-  if (math == ConvMath::Tf32) launch(igemm_kernel<Op, true>, grid, kThreads, 0, stream, op);
-  else launch(igemm_kernel<Op, false>, grid, kThreads, 0, stream, op);
+  switch (math) {
+    case ConvMath::Fp32: return launch(igemm_kernel<Op, ConvMath::Fp32>, grid, kThreads, 0, stream, op);
+    case ConvMath::Tf32: return launch(igemm_kernel<Op, ConvMath::Tf32>, grid, kThreads, 0, stream, op);
+    case ConvMath::Bf16: return launch(igemm_kernel<Op, ConvMath::Bf16>, grid, kThreads, 0, stream, op);
+  }
 }
 
 }  // namespace igemm

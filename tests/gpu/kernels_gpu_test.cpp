@@ -182,7 +182,8 @@ class GpuConv : public ::testing::TestWithParam<k::ConvMath> {};
 
 TEST_P(GpuConv, Conv3dMatchesDirectSum) {
   RF_REQUIRE_GPU();
-  const bool tf32 = GetParam() == k::ConvMath::Tf32;
+  // Per-product operand rounding: tf32 2^-11, bf16 2^-9 relative.
+  const double tol = GetParam() == k::ConvMath::Bf16 ? 3e-2 : GetParam() == k::ConvMath::Tf32 ? 4e-3 : 1e-4;
   k::ConvShape s;  // conv1-like: 8 -> 32 channels, 3x3x3, odd spatial tail
   s.B = 1;
   s.Cin = 8;
@@ -212,7 +213,7 @@ TEST_P(GpuConv, Conv3dMatchesDirectSum) {
             acc += double(x[((int64_t(ci) * s.T + ts) * s.H + hs) * s.W + ws]) *
                    w[(((int64_t(co) * s.Cin + ci) * 3 + dt) * 3 + dh) * 3 + dw_];
           }
-    ASSERT_NEAR(y[e], std::max(acc, 0.0), (tf32 ? 4e-3 : 1e-4) * (1.0 + std::fabs(acc))) << e;
+    ASSERT_NEAR(y[e], std::max(acc, 0.0), tol * (1.0 + std::fabs(acc))) << e;
   }
 }
 // Fused step vs the unfused GPU path (gate conv on [x ; h_prev], then the cell kernel).
@@ -246,7 +247,11 @@ TEST_P(GpuConv, FusedConvLstmStepMatchesUnfused) {
   expect_close(gates2.host(), gates.host(), 1e-5, 1.0, "gates");
 }
 
-INSTANTIATE_TEST_SUITE_P(Math, GpuConv, ::testing::Values(k::ConvMath::Fp32, k::ConvMath::Tf32),
-                         [](const auto& info) { return info.param == k::ConvMath::Tf32 ? "Tf32" : "Fp32"; });
+INSTANTIATE_TEST_SUITE_P(Math, GpuConv, ::testing::Values(k::ConvMath::Fp32, k::ConvMath::Tf32, k::ConvMath::Bf16),
+                         [](const auto& info) {
+                           return info.param == k::ConvMath::Bf16   ? "Bf16"
+                                  : info.param == k::ConvMath::Tf32 ? "Tf32"
+                                                                    : "Fp32";
+                         });
 
 }  // namespace

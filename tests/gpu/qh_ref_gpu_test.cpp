@@ -44,11 +44,22 @@ TEST_F(GpuModel, TrainingStepMatchesCpuTf32) {
   modeltest::expect_close(got, ref, 2e-2, "tf32");
 }
 
+// bf16 tensor cores (operands rounded to 8 significant bits): output within
+// 1e-2, gradients within 4e-2 of the fp32 CPU (as on the simulated device).
+TEST_F(GpuModel, TrainingStepMatchesCpuBf16) {
+  RF_REQUIRE_GPU();
+  device_options().conv_math = kernels::ConvMath::Bf16;
+  const auto ref = modeltest::qh_ref_step(Device::CPU, kB, kH, kW);
+  const auto got = modeltest::qh_ref_step(Device::CUDA, kB, kH, kW);
+  EXPECT_LT(modeltest::rel_l2(got.y, ref.y), 1e-2) << "output";
+  modeltest::expect_close(got, ref, 4e-2, "bf16");
+}
+
 TEST_F(GpuModel, UnfusedPathsAgreeWithFused) {
   RF_REQUIRE_GPU();
   device_options().conv_math = kernels::ConvMath::Fp32;
   const auto fused = modeltest::qh_ref_step(Device::CUDA, kB, kH, kW);
-  for (const char* name : {"conv_epilogue"}) {
+  for (const char* name : {"conv_epilogue", "attention"}) {
     set_unfused(device_options(), name);
     modeltest::expect_close(modeltest::qh_ref_step(Device::CUDA, kB, kH, kW), fused, 1e-5, name);
     set_unfused(device_options(), "");

@@ -61,13 +61,15 @@ void check(int B, int Cx, int Ch, int T, int t, int H, int W, bool first, k::Con
   V want = want_c;
   want.insert(want.end(), want_h.begin(), want_h.end());
   want.insert(want.end(), gates.begin(), gates.end());
-  const bool tf32 = math == k::ConvMath::Tf32;
-  rf::simtest::expect_close(got, want, tf32 ? 4e-3 : 2e-5, 1.0, tf32 ? "step tf32" : "step fp32");
+  // Operand rounding: tf32 2^-11, bf16 2^-9 relative per product.
+  const double tol = math == k::ConvMath::Bf16 ? 2e-2 : math == k::ConvMath::Tf32 ? 4e-3 : 2e-5;
+  rf::simtest::expect_close(got, want, tol, 1.0, "step");
 }
 
 TEST(SimConvLstmStep, FirstStepFp32) { check(2, 3, 16, 2, 1, 7, 9, true, k::ConvMath::Fp32); }
 TEST(SimConvLstmStep, LaterStepFp32TwoChannelTiles) { check(1, 5, 32, 3, 2, 6, 11, false, k::ConvMath::Fp32); }
 TEST(SimConvLstmStep, LaterStepTf32) { check(2, 3, 16, 2, 0, 7, 9, false, k::ConvMath::Tf32); }
+TEST(SimConvLstmStep, LaterStepBf16) { check(2, 3, 16, 2, 0, 7, 9, false, k::ConvMath::Bf16); }
 
 TEST(SimConvLstmStep, RejectsChannelsNotMultipleOf16) {
   k::ConvLstmShape s;

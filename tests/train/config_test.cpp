@@ -13,7 +13,9 @@
 #include <string>
 
 #include "train/cli/args.h"
+#include "autograd/backend.h"
 #include "train/config/config_args.h"
+#include "train/config/run_device.h"
 #include "train/config/run_config.h"
 
 namespace rf::pipe {
@@ -154,6 +156,7 @@ TEST_F(Config, ErrorsNameTheFileAndTheKeyOnOneLine) {
       {with("epochs = 4", "epochs = \"4\""), "train.epochs", "expected an integer"},
       {with("epochs = 4", "patch = 20"), "train.patch", "multiple of 8"},
       {with("epochs = 4", "lr = -1.0"), "train.lr", "positive"},
+      {with("epochs = 4", "lr_schedule = \"step\""), "train.lr_schedule", "\"constant\" or \"cosine\""},
       {with("epochs = 4", "folds = 2"), "train.folds", "[3, 100]"},
       {with("epochs = 4", "fold_mode = \"spatial\""), "train.fold_mode", "random|blocked"},
       {with("epochs = 4", "source_sets = [[\"era5\", \"cmorph\"]]"), "train.source_sets", "'cmorph' is not a configured"},
@@ -167,6 +170,8 @@ TEST_F(Config, ErrorsNameTheFileAndTheKeyOnOneLine) {
       {with("resolution = 0.05", "method = \"spline\""), "grid.method", "unknown method"},
       {with("region = [90.0, 92.0, 32.0, 33.0]", "region = [92.0, 90.0, 32.0, 33.0]"), "grid.region", "lon0 < lon1"},
       {with("[run]", "[runs]"), "runs", "unknown section"},
+      {with("out_dir = \"out\"", "device = \"gpu\""), "run.device", "auto|cpu|cuda"},
+      {with("out_dir = \"out\"", "device = 1"), "run.device", "expected a string"},
       {with("files = \"gauges/daily_*.csv\"", "format = \"monthly\""), "gauges.format", "daily|hourly"},
   };
   for (const auto& c : cases) {
@@ -268,6 +273,37 @@ TEST_F(Config, CommandLineFlagsOverrideTheFile) {
         }
       },
       std::runtime_error);
+}
+
+// [run] device: "auto" by default, set by the file or --set, round-trips, and
+// resolves to the CPU, or to CUDA only where this process has a CUDA device
+// ("cuda" without one is a one-line error naming the key).
+TEST_F(Config, RunDeviceKey) {
+  RunConfig c = load_run_config(write("sub/m.toml", kMinimal));
+  EXPECT_EQ(c.device, "auto");
+  apply_override(c, "run.device=cuda");
+  EXPECT_EQ(c.device, "cuda");
+  EXPECT_EQ(load_run_config(write("sub/rt.toml", run_config_toml(c))).device, "cuda");
+  apply_override(c, "run.device=cpu");
+  EXPECT_EQ(c.device, "cpu");
+  EXPECT_THROW(apply_override(c, "run.device=tpu"), std::runtime_error);
+  EXPECT_EQ(load_run_config(write("sub/ex.toml", example_config())).device, "auto");
+
+  EXPECT_EQ(resolve_device("cpu"), Device::CPU);
+  if (device_available(Device::CUDA)) {
+    EXPECT_EQ(resolve_device("cuda"), Device::CUDA);
+    EXPECT_EQ(resolve_device("auto"), Device::CUDA);
+  } else {
+    EXPECT_EQ(resolve_device("auto"), Device::CPU);
+    try {
+      resolve_device("cuda");
+      ADD_FAILURE() << "run.device = cuda without a CUDA device did not throw";
+    } catch (const std::runtime_error& e) {
+      const std::string m = e.what();
+      EXPECT_EQ(m.rfind("run.device = \"cuda\": ", 0), 0u) << m;
+      EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    }
+  }
 }
 
 TEST_F(Config, PrepareFingerprintFollowsThePreparedDataSettings) {

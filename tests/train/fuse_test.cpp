@@ -96,6 +96,7 @@ struct FuseTest : ::testing::Test {
   Prepared p = make_prepared(7);
   void SetUp() override {
     cfg.out_dir = dir.path.string();
+    cfg.device = "cpu";  // the reference is the CPU backend's whole-grid pass (2e-6); devices: tests/sim/device
     cfg.resolution = 0.05;
     cfg.tile = 24;  // 56x42 (padded to 56x48) -> 3x2 tiles with 16 px halos
     cfg.halo = 16;

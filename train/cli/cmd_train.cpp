@@ -6,6 +6,7 @@
 #include "train/cli/args.h"
 #include "train/cli/commands.h"
 #include "train/config/config_args.h"
+#include "train/config/run_device.h"
 #include "train/fit/trainer.h"
 #include "train/pipeline/log.h"
 #include "train/prepare/prepared.h"
@@ -49,6 +50,7 @@ int cmd_train(const Argv& argv) {
     throw UsageError("--fold-mode '" + cfg.fold_mode + "': expected random or blocked");
   if (cfg.epochs < 1) throw UsageError("--epochs: need at least 1");
   pipe::set_quiet(a.has("quiet"));
+  pipe::resolve_device(cfg.device);  // run.device = "cuda" without a device fails before prepare
 
   const pipe::Prepared p = pipe::prepare(cfg, pipe::progress_fn());
   pipe::log("train: %zu stations, %zu days, grid %lld x %lld, %d folds (%s), patch %d, batch %d, %d steps/epoch",

@@ -13,6 +13,8 @@ const char* example_config() {
 
 [run]
 out_dir = "runs/qinghai-001"     # everything a run writes: cache/, train/, models/, fused/, eval/
+device = "auto"                  # where train and fuse run the model: cpu | cuda | auto (the GPU
+                                 # when the build has the CUDA backend and one is present)
 
 [grid]
 # Working grid: the region's box (cell EDGES, degrees) at `resolution`; cell
@@ -88,6 +90,7 @@ steps_per_epoch = 200            # optimiser steps per epoch
 batch = 16                       # patches per step
 patch = 32                       # patch side in working-grid pixels (multiple of 8)
 lr = 1e-3                        # AdamW learning rate
+lr_schedule = "constant"         # constant | cosine (5 % warm-up, then cosine to 0 over epochs x steps)
 weight_decay = 0.0
 recompute = 0                    # activation recomputation chunk to save memory (0 = off)
 # One model per source set; empty = one set of every configured source. Before
@@ -99,7 +102,8 @@ tile = 256                       # tile interior in pixels (multiple of 8); memo
 halo = 16                        # halo per side (multiple of 8, >= 16: exact tiling)
 pack_int16 = false               # store precipitation as int16 with scale_factor 0.01 mm
 fast_deflate = false             # faster, slightly larger compression of the yearly files
-qinghai_mask = true              # NaN outside Qinghai's border
+qinghai_mask = true              # add a variable mask(lat, lon): 1 inside Qinghai (gmt-dcw CN.QH), 0 outside;
+                                 # precipitation itself is fused on the whole grid, never set to NaN outside
 
 [evaluate]
 thresholds = [0.1, 1.0]          # event thresholds (mm/day) of POD/FAR/CSI

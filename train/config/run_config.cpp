@@ -192,6 +192,8 @@ void set_key(RunConfig& c, const std::string& sec, const std::string& key, const
   if (is("run", "out_dir")) {
     c.out_dir = resolve(get_string(v), base);
     if (c.out_dir.empty()) throw KeyError("must not be empty");
+  } else if (is("run", "device")) {
+    c.device = one_of(get_string(v), {"auto", "cpu", "cuda"});
   } else if (is("grid", "region")) {
     const auto r = get_doubles(v);
     if (r.size() != 4) throw KeyError("expected [lon0, lon1, lat0, lat1]");
@@ -267,6 +269,10 @@ void set_key(RunConfig& c, const std::string& sec, const std::string& key, const
     if (c.patch % 8) throw KeyError("must be a multiple of 8 (qh-ref's attention window), got " + std::to_string(c.patch));
   } else if (is("train", "lr")) {
     c.lr = get_positive(v);
+  } else if (is("train", "lr_schedule")) {
+    c.lr_schedule = get_string(v);
+    if (c.lr_schedule != "constant" && c.lr_schedule != "cosine")
+      throw KeyError("must be \"constant\" or \"cosine\", got \"" + c.lr_schedule + "\"");
   } else if (is("train", "weight_decay")) {
     c.weight_decay = get_double(v);
     if (!(c.weight_decay >= 0)) throw KeyError("must be >= 0");
@@ -553,7 +559,7 @@ void apply_override(RunConfig& cfg, const std::string& key_eq_value) {
 
 std::string run_config_toml(const RunConfig& c) {
   std::ostringstream o;
-  o << "[run]\nout_dir = " << quote(c.out_dir) << "\n\n";
+  o << "[run]\nout_dir = " << quote(c.out_dir) << "\ndevice = " << quote(c.device) << "\n\n";
   write_grid(o, c);
   o << "\n[period]\n";
   if (c.start) o << "start = " << date_or_empty(c.start) << "\n";
@@ -568,6 +574,7 @@ std::string run_config_toml(const RunConfig& c) {
   o << "\n[train]\nfolds = " << c.folds << "\nfold_mode = " << quote(c.fold_mode) << "\nseed = " << c.seed
     << "\nepochs = " << c.epochs << "\npatience = " << c.patience << "\nsteps_per_epoch = " << c.steps_per_epoch
     << "\nbatch = " << c.batch << "\npatch = " << c.patch << "\nlr = " << fmt_double(c.lr)
+    << "\nlr_schedule = " << quote(c.lr_schedule)
     << "\nweight_decay = " << fmt_double(c.weight_decay) << "\nrecompute = " << c.recompute << "\nsource_sets = [";
   for (size_t i = 0; i < c.source_sets.size(); ++i) o << (i ? ", " : "") << quote_list(c.source_sets[i]);
   o << "]\n";

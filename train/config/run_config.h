@@ -28,6 +28,10 @@ struct SourceConfig {
 struct RunConfig {
   std::string config_path;          // the TOML file read ("" when built from defaults)
   std::string out_dir = "rainfuse-run";
+  // [run] device: where train and fuse run qh-ref: "cpu", "cuda", or "auto" =
+  // the CUDA device when this build has the CUDA backend and a GPU is present,
+  // else the CPU (run_device.h resolves it).
+  std::string device = "auto";
 
   // [grid] working grid = `spec` (CDO griddes file or "lon0,lon1,dlon,lat0,lat1,dlat")
   // if given, else the region box at `resolution` (cell edges; centres at +res/2).
@@ -70,6 +74,9 @@ struct RunConfig {
   int batch = 16;
   int patch = 32;                   // patch side in working-grid pixels (multiple of 8)
   double lr = 1e-3;
+  // constant | cosine: lr * (1 + cos(pi * step / steps)) / 2 over the job's
+  // max_epochs * steps_per_epoch steps, after a linear warm-up of 5 %.
+  std::string lr_schedule = "constant";
   double weight_decay = 0.0;
   int recompute = 0;                // nn::QhRef::set_recompute chunk (0 = off)
   // Source sets to train one model each for (names); empty = one set of every

@@ -14,6 +14,7 @@
 #include "nn/optim.h"
 #include "nn/qh_ref.h"
 #include "nn/train_step.h"
+#include "train/config/run_device.h"
 #include "train/fit/samples.h"
 #include "train/pipeline/log.h"
 
@@ -39,7 +40,8 @@ double validation_loss(const nn::QhRef& model, const Prepared& p, const NormStat
     const std::vector<Box> chunk(boxes.begin() + long(b0), boxes.begin() + long(std::min(boxes.size(), b0 + kEvalBatch)));
     Tensor target, mask;
     assemble_batch_target(p, use, g, chunk, target, mask);
-    const std::vector<float> y = model.forward(assemble_batch(p, ns, set, g, chunk), false).to_vector();
+    const Tensor x = assemble_batch(p, ns, set, g, chunk).to(model.device());
+    const std::vector<float> y = model.forward(x, false).to_vector();
     const float* t = target.data();
     const float* m = mask.data();
     for (size_t i = 0; i < y.size(); ++i)
@@ -63,6 +65,15 @@ void write_history(const std::string& dir, const std::vector<EpochRecord>& h) {
 }
 
 }  // namespace
+
+double scheduled_lr(const RunConfig& cfg, int max_epochs, int64_t step) {
+  if (cfg.lr_schedule == "constant") return cfg.lr;
+  const int64_t total = std::max<int64_t>(1, int64_t(max_epochs) * cfg.steps_per_epoch);
+  const int64_t warm = std::max<int64_t>(1, total / 20);
+  if (step < warm) return cfg.lr * double(step + 1) / double(warm);
+  const double x = std::min(1.0, double(step - warm) / double(std::max<int64_t>(1, total - warm)));
+  return cfg.lr * 0.5 * (1.0 + std::cos(M_PI * x));
+}
 
 size_t validation_sample_count(const RunConfig& cfg) {
   return size_t(std::min<int64_t>(256, std::max<int64_t>(64, int64_t(cfg.steps_per_epoch) * cfg.batch)));
@@ -102,7 +113,8 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
     if (val_boxes.empty()) throw std::runtime_error(job.dir + ": the validation fold has no valid gauge sample");
   }
 
-  nn::QhRef model(nn::QhRefConfig::by_name(cfg.model));
+  const Device device = resolve_device(cfg.device);
+  nn::QhRef model(nn::QhRefConfig::by_name(cfg.model), device);
   model.init(derive_seed(job.seed, 1));
   // Start the output at the training gauges' mean log1p(mm): the head then learns
   // corrections instead of spending the first (and, on a CPU budget, scarce)
@@ -110,7 +122,8 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
   {
     double sum = 0;
     for (const Sample& s : samples) sum += std::log1p(double(p.gauge(size_t(s.station), size_t(s.day))));
-    model.parameter("head.fc2.bias").data()[0] = float(sum / double(samples.size()));
+    Tensor bias = model.parameter("head.fc2.bias");
+    bias.copy_from(Tensor::full(bias.shape(), float(sum / double(samples.size()))));
   }
   model.set_recompute(cfg.recompute);
   kernels::AdamParams hyper;
@@ -137,6 +150,7 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
     {
       Progress bar(job.label + " epoch " + std::to_string(epoch), int64_t(cfg.steps_per_epoch) * cfg.batch, "samples");
       for (int step = 0; step < cfg.steps_per_epoch; ++step) {
+        opt.hyper().lr = float(scheduled_lr(cfg, job.max_epochs, opt.steps()));
         std::vector<Box> boxes;
         for (int b = 0; b < cfg.batch; ++b) {
           const Sample& s = samples[size_t(rng.below(int64_t(samples.size())))];
@@ -145,7 +159,8 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
         }
         Tensor target, mask;
         assemble_batch_target(p, job.train_use, g, boxes, target, mask);
-        const float loss = nn::train_step(model, opt, assemble_batch(p, ns, job.set, g, boxes), target, mask, true);
+        const float loss = nn::train_step(model, opt, assemble_batch(p, ns, job.set, g, boxes).to(device),
+                                          target.to(device), mask.to(device), true);
         if (!std::isfinite(loss)) throw std::runtime_error(job.dir + ": training loss is not finite at epoch " + std::to_string(epoch));
         loss_sum += loss;
         bar.tick(cfg.batch);

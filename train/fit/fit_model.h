@@ -2,6 +2,10 @@
 // stopping and an atomic checkpoint after every epoch (trainer.h for the files).
 // Everything random comes from `seed` (model init, batch sampler, dropout
 // stream, validation subset), so a resumed run equals an uninterrupted one.
+// The model, its Adam moments and every batch live on the run's device
+// (RunConfig::device; batches are assembled on the host and uploaded, the loss
+// is read back); checkpoints and safetensors are host data, so a run may be
+// resumed, or its models fused, on either device.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -23,6 +27,12 @@ struct FitJob {
   int max_epochs = 1;
   uint64_t seed = 0;
 };
+
+// The learning rate of Adam step `step` (0-based, counted over the job's whole
+// run, resumes included) under cfg.lr_schedule: constant, or a linear warm-up
+// over the first 5 % of max_epochs * steps_per_epoch steps, then a cosine decay
+// to 0 at the last step (short CPU budgets end on a small step, not mid-noise).
+double scheduled_lr(const RunConfig& cfg, int max_epochs, int64_t step);
 
 // Validation samples per fold: a fixed, deterministic subset of
 // min(256, max(64, samples per epoch)) patches, so that validation (forward

@@ -44,7 +44,8 @@ std::vector<OofRow> predict_stations(const RunConfig& cfg, const Prepared& p, co
       const Station& st = p.stations[size_t(rows[r0 + i].station)];
       boxes[i] = g.centred_box(rows[r0 + i].day, st.row, st.col);
     }
-    const std::vector<float> y = model.forward(assemble_batch(p, ns, set, g, boxes), false).to_vector();
+    const Tensor x = assemble_batch(p, ns, set, g, boxes).to(model.device());
+    const std::vector<float> y = model.forward(x, false).to_vector();
     for (size_t i = 0; i < n; ++i) {
       const Station& st = p.stations[size_t(rows[r0 + i].station)];
       const float v = y[i * size_t(g.h * g.w) + size_t((st.row - boxes[i].r0) * g.w + (st.col - boxes[i].c0))];

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "train/config/run_device.h"
 #include "train/fit/checkpoint.h"
 #include "train/fit/fit_model.h"
 #include "train/fit/folds.h"
@@ -109,7 +110,7 @@ void train_set(const RunConfig& cfg, const Prepared& p, SourceSet set, const std
       summary.push_back({k, st.best_epoch, st.epochs_done, int(test.size()), st.best_val, rows.size()});
     } else {
       st = fit_model(cfg, p, job, resume);
-      nn::QhRef model(nn::QhRefConfig::by_name(cfg.model));
+      nn::QhRef model(nn::QhRefConfig::by_name(cfg.model), resolve_device(cfg.device));
       model.load(job.dir + "/best.safetensors");
       const NormStats norm = NormStats::load(job.dir + "/norm.txt");
       const std::vector<OofRow> rows = predict_stations(cfg, p, model, norm, set, test, job.label + " OOF");
@@ -155,6 +156,7 @@ void run_training(const RunConfig& cfg, const Prepared& p, bool resume) {
   if (p.stations.size() < size_t(cfg.folds))
     throw std::runtime_error("train: " + std::to_string(p.stations.size()) + " stations for " +
                              std::to_string(cfg.folds) + " folds");
+  log("train: qh-ref on %s", device_label(resolve_device(cfg.device)).c_str());
   fs::create_directories(cfg.path("train"));
   remove_stale_temps(cfg.path("train"));
   remove_stale_temps(cfg.path("models"));

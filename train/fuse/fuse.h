@@ -6,12 +6,15 @@
 // timestamp). Days are streamed to the file (io/cf/stream_writer.h): only
 // CfOptions::time_chunk days are held in memory.
 // Each day runs qh-ref in tiles with halos (nn::QhRef::forward_tiled), so the
-// result equals a whole-grid pass. Resumable per year: a year whose file exists
+// result equals a whole-grid pass, on the run's device (RunConfig::device); on
+// the CUDA device conv1 stages its input from the native-grid sources and the
+// nearest-neighbour plans (fuser.cpp, staged_input.h). Resumable per year: a year whose file exists
 // is skipped (files are written under a temporary name and renamed complete).
 #pragma once
 #include <string>
 #include <vector>
 
+#include "kernels/common/device.h"
 #include "train/config/run_config.h"
 #include "train/fit/trainer.h"
 #include "train/prepare/prepared.h"
@@ -39,6 +42,7 @@ class Fuser {
     double input_s = 0, model_s = 0;
   };
   Timing last_timing() const;
+  Device device() const;  // where the model runs (RunConfig::device resolved)
  private:
   struct Impl;
   Impl* impl_;

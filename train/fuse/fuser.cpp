@@ -1,9 +1,14 @@
-// Fuser (fuse.h): one day of qh-ref on the whole working grid.
-//   x [1, 8, 7, ny, nx] = assemble_input(whole grid, the model's NormStats and set)
-//   y [1, 1, ny, nx]    = QhRef::forward_tiled(x, cfg.tile, cfg.halo)  (eval, no grad;
-//                         it zero-pads to multiples of 8 per tile and crops, so the
-//                         result equals forward(x, false) on the whole grid)
-//   mm/day              = max(expm1(y), 0)
+// Fuser (fuse.h): one day of qh-ref on the whole working grid, on the run's
+// device (RunConfig::device, train/config/run_device.h).
+//   materialised: x [1, 8, 7, ny, nx] = assemble_input(whole grid, the model's
+//                 NormStats and set) on the host, uploaded to the device;
+//                 y = QhRef::forward_tiled(x, cfg.tile, cfg.halo)
+//   staged (CUDA device, nearest-neighbour plans, `regrid_staging` fusion on):
+//                 conv1 gathers its input from the sources' native-grid windows
+//                 and the index plans (staged_input.h); y = forward_tiled_staged.
+//   Both are eval, no grad; tiles zero-pad to multiples of 8 and crop, so the
+//   result equals forward(x, false) on the whole grid.
+//   mm/day = max(expm1(y), 0)
 // One model is loaded per source set, on first use.
 #include <algorithm>
 #include <chrono>
@@ -12,21 +17,29 @@
 #include <memory>
 #include <mutex>
 
+#include "autograd/device_options.h"
 #include "autograd/tape.h"
 #include "nn/qh_ref.h"
+#include "train/config/run_device.h"
 #include "train/fuse/fuse.h"
+#include "train/fuse/staged_input.h"
+#include "train/pipeline/log.h"
 
 namespace rf::pipe {
 
 struct Fuser::Impl {
   RunConfig cfg;
   std::vector<TrainedModel> models;
+  Device device = Device::CPU;
   struct Loaded {
     std::unique_ptr<nn::QhRef> net;
     NormStats norm;
   };
   std::mutex mu;
   std::map<SourceSet, Loaded> cache;
+  std::unique_ptr<StagedInput> staged;  // built on the first staged day
+  const Prepared* staged_for = nullptr;
+  bool said_unstaged = false;
   Timing timing;
 
   const Loaded& load(const TrainedModel& m) {
@@ -34,16 +47,39 @@ struct Fuser::Impl {
     auto it = cache.find(m.set);
     if (it != cache.end()) return it->second;
     Loaded l;
-    l.net = std::make_unique<nn::QhRef>(nn::QhRefConfig::by_name(cfg.model));
+    l.net = std::make_unique<nn::QhRef>(nn::QhRefConfig::by_name(cfg.model), device);
     l.net->load(m.weights);
     l.norm = NormStats::load(m.norm);
     return cache.emplace(m.set, std::move(l)).first->second;
+  }
+
+  // The staged input of `p` when this day runs the staged path, else null.
+  StagedInput* staging(const Prepared& p, int window) {
+    if (device != Device::CUDA || !device_options().fuse_regrid_staging) return nullptr;
+    std::lock_guard<std::mutex> lk(mu);
+    if (!StagedInput::supported(p)) {
+      if (!said_unstaged)
+        log("fuse: regrid method '%s' is not nearest neighbour: conv1's input is materialised (unfused path)",
+            cfg.regrid_method.c_str());
+      said_unstaged = true;
+      return nullptr;
+    }
+    if (!staged || staged_for != &p || staged->ny() != p.ny() || staged->nx() != p.nx()) {
+      staged = std::make_unique<StagedInput>(p, device, window);
+      staged_for = &p;
+    }
+    return staged.get();
   }
 };
 
 Fuser::Fuser(const RunConfig& cfg, const std::vector<TrainedModel>& models) : impl_(new Impl) {
   impl_->cfg = cfg;
   impl_->models = models;
+  impl_->device = resolve_device(cfg.device);
+  if (impl_->device == Device::CPU)
+    log("fuse: qh-ref on %s", device_label(impl_->device).c_str());
+  else
+    log("fuse: qh-ref on %s (%s)", device_label(impl_->device).c_str(), describe(device_options()).c_str());
 }
 
 Fuser::~Fuser() { delete impl_; }
@@ -58,6 +94,8 @@ SourceSet Fuser::pick(const Prepared& p, int day) const {
 
 Fuser::Timing Fuser::last_timing() const { return impl_->timing; }
 
+Device Fuser::device() const { return impl_->device; }
+
 SourceSet Fuser::day(const Prepared& p, int day, float* out) const {
   const int64_t ny = p.ny(), nx = p.nx();
   const SourceSet set = pick(p, day);
@@ -70,17 +108,22 @@ SourceSet Fuser::day(const Prepared& p, int day, float* out) const {
   const nn::QhRefConfig& mc = m.net->config();
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  Tensor x = Tensor::empty(Shape{1, mc.in_channels, mc.time_steps, ny, nx});
-  assemble_input(p, m.norm, set, day, 0, 0, ny, nx, x.data());
-  const auto t1 = clock::now();
-  Tensor y;
-  {
+  std::vector<float> v;
+  clock::time_point t1;
+  if (StagedInput* staged = impl_->staging(p, mc.window)) {
+    const std::vector<kernels::StagedChannel> ch = staged->day(p, m.norm, set, day);
+    t1 = clock::now();
+    v = m.net->forward_tiled_staged(ch, 1, ny, nx, impl_->cfg.tile, impl_->cfg.halo).to_vector();
+  } else {
+    Tensor x = Tensor::empty(Shape{1, mc.in_channels, mc.time_steps, ny, nx});
+    assemble_input(p, m.norm, set, day, 0, 0, ny, nx, x.data());
+    x = x.to(impl_->device);
+    t1 = clock::now();
     NoGradGuard no_grad;
-    y = m.net->forward_tiled(x, impl_->cfg.tile, impl_->cfg.halo);
+    v = m.net->forward_tiled(x, impl_->cfg.tile, impl_->cfg.halo).to_vector();
   }
   impl_->timing = {std::chrono::duration<double>(t1 - t0).count(),
                    std::chrono::duration<double>(clock::now() - t1).count()};
-  const float* v = y.data();
   for (int64_t q = 0; q < ny * nx; ++q) out[q] = std::max(std::expm1(v[q]), 0.0f);
   return set;
 }

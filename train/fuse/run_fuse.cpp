@@ -4,6 +4,9 @@
 // exists is done (files are only ever renamed into place complete); the
 // temporary file of an interrupted run is removed and the year redone from its
 // first day, which gives the same bytes (no timestamps in the file).
+// With [fuse] pack_int16, values beyond the packed range (645.34 mm/day) are
+// clipped, counted in the attribute precipitation:rainfuse_clipped_values and
+// logged once per year.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "io/cf/cf_define.h"
 #include "io/cf/stream_writer.h"
 #include "train/fuse/fuse.h"
 #include "train/pipeline/log.h"
@@ -79,6 +83,7 @@ io::CfOptions fused_options(const RunConfig& cfg, const std::map<SourceSet, int>
   o.history = history;
   o.history_timestamp = false;
   o.pack_int16 = cfg.pack_int16;
+  o.clip_int16 = true;  // an extreme fused value is clipped and counted, never a failed year
   o.fast_deflate = cfg.fast_deflate;
   o.write_qinghai_mask = cfg.qinghai_mask;
   o.write_valid_steps = false;
@@ -131,6 +136,10 @@ void fuse_year(const RunConfig& cfg, const Fuser& fuser, int year, io::DayNumber
   }
   bar.done();
   writer.finish();
+  if (cfg.pack_int16)
+    log("fuse %d: %lld value(s) outside the int16 packing range [%.2f, %.2f] mm/day clipped to it (attribute "
+        "precipitation:%s)",
+        year, (long long)writer.clipped_values(), io::kCfPackMin, io::kCfPackMax, io::kCfClippedAttribute);
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::string per_set;
   for (const auto& [set, n] : used)

@@ -2,8 +2,9 @@
 // DEM and the gauges, through the cache under <out>/cache/ (prepare_steps.h).
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <exception>
+#include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -46,9 +47,39 @@ Prepared prepare(const RunConfig& cfg, io::DayNumber first, io::DayNumber last, 
   if (progress) progress("prepare sources", 0, int64_t(cfg.sources.size()));
   std::vector<prep::SourceJob> jobs;
   for (const SourceConfig& sc : cfg.sources) jobs.push_back(prep::plan_source(cfg, sc, p.grid, first, last, manifest));
-  // Flat-binary sources are read on a second thread while the netCDF/HDF5 ones,
-  // the DEM and the gauges are read here (netCDF-C is not thread-safe: only
-  // this thread calls it).
+  // Flat-binary sources are read on a second thread. netCDF-C is not
+  // thread-safe: the netCDF/HDF5 sources are read by this thread and, with
+  // more than one core, by a forked child process (ForkedReads), the files to
+  // read balanced between the two (largest source first, to the lighter side).
+  // The DEM and the gauges are read here too.
+  std::vector<prep::SourceJob*> here, child;
+  {
+    std::vector<prep::SourceJob*> nc;
+    for (auto& j : jobs)
+      if (!j.thread_safe && prep::files_to_read(j) > 0) nc.push_back(&j);
+    std::stable_sort(nc.begin(), nc.end(), [](const prep::SourceJob* a, const prep::SourceJob* b) {
+      return prep::files_to_read(*a) > prep::files_to_read(*b);
+    });
+    const bool fork_reader = nc.size() >= 2 && std::thread::hardware_concurrency() >= 2;
+    size_t here_files = 0, child_files = 0;
+    for (prep::SourceJob* j : nc) {
+      const size_t n = prep::files_to_read(*j);
+      if (fork_reader && child_files <= here_files) child.push_back(j), child_files += n;
+      else here.push_back(j), here_files += n;
+    }
+  }
+  std::optional<prep::ForkedReads> forked;
+  if (!child.empty()) {
+    std::string names;
+    for (const prep::SourceJob* j : child) names += (names.empty() ? "" : ", ") + j->sc.name;
+    try {
+      forked.emplace(child);
+      log("prepare: reading %s in a second process", names.c_str());
+    } catch (const std::exception& e) {  // no pipe or process to be had: read them here
+      log("prepare: %s; reading %s in this process", e.what(), names.c_str());
+      here.insert(here.end(), child.begin(), child.end());
+    }
+  }
   std::exception_ptr side_error;
   std::thread side([&] {
     try {
@@ -59,8 +90,7 @@ Prepared prepare(const RunConfig& cfg, io::DayNumber first, io::DayNumber last, 
     }
   });
   try {
-    for (auto& j : jobs)
-      if (!j.thread_safe) prep::read_source(j);
+    for (prep::SourceJob* j : here) prep::read_source(*j);
     auto t1 = std::chrono::steady_clock::now();
     p.elevation = prep::prepare_dem(cfg, p.grid, manifest);
     p.stats.dem_seconds = seconds_since(t1);
@@ -69,6 +99,7 @@ Prepared prepare(const RunConfig& cfg, io::DayNumber first, io::DayNumber last, 
     p.stats.gauge_seconds = seconds_since(t1);
     log("prepare: %zu stations with data on the grid, dem %.2f s, gauges %.2f s", p.stations.size(),
         p.stats.dem_seconds, p.stats.gauge_seconds);
+    if (forked) forked->join();
   } catch (...) {
     side.join();
     throw;

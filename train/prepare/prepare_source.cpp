@@ -141,6 +141,13 @@ SourceJob plan_source(const RunConfig& cfg, const SourceConfig& sc, const io::Gr
   return job;
 }
 
+size_t files_to_read(const SourceJob& job) {
+  size_t n = 0;
+  for (const auto& yr : job.years)
+    if (!yr.cached) n += yr.files.size();
+  return n;
+}
+
 void read_source(SourceJob& job) {
   const auto t0 = std::chrono::steady_clock::now();
   for (auto& yr : job.years) {

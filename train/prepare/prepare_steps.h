@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <sys/types.h>
 
 #include "io/aggregate/daily_from_files.h"
 #include "train/prepare/prepared.h"
@@ -90,6 +93,30 @@ SourceJob plan_source(const RunConfig& cfg, const SourceConfig& sc, const io::Gr
                       io::DayNumber last, const Manifest& manifest);
 void read_source(SourceJob& job);
 void finish_source(const RunConfig& cfg, SourceJob& job, const io::Grid& working, Manifest& manifest, SourceData& sd);
+
+// Files read_source has to read for `job` (0 when every year is cached).
+size_t files_to_read(const SourceJob& job);
+
+// read_source for `jobs` in a forked child process (forked_reads.cpp): a second
+// reader of netCDF sources, which threads cannot be. The constructor forks;
+// join() waits for the child and fills in the jobs' results (built cubes,
+// empty flags, timings), or throws the child's error. Destroyed unjoined, it
+// kills the child. Nothing else may touch the jobs until join() returns.
+class ForkedReads {
+ public:
+  explicit ForkedReads(std::vector<SourceJob*> jobs);
+  ~ForkedReads();
+  ForkedReads(const ForkedReads&) = delete;
+  ForkedReads& operator=(const ForkedReads&) = delete;
+  void join();
+
+ private:
+  std::vector<SourceJob*> jobs_;
+  pid_t pid_ = -1;
+  int fd_ = -1;           // read end of the result pipe
+  std::thread drain_;     // reads the pipe while the child writes
+  std::string received_;
+};
 
 // Gauges (cache/gauges.csv) and stations on the working grid.
 void prepare_gauges(const RunConfig& cfg, Manifest& manifest, Prepared& p);

@@ -87,6 +87,51 @@ TEST_F(SimDevice, UnfusedConvEpilogueTrainingStepMatchesCpu) {
   EXPECT_THROW(set_unfused(device_options(), "conv_epilogue,nonsense"), std::runtime_error);
 }
 
+// Training with window attention unfused (S, P, dP/dS as matrices in device
+// memory, attention_unfused.cu): as close to the CPU backend as the fused path.
+TEST_F(SimDevice, UnfusedAttentionTrainingStepMatchesCpu) {
+  device_options().conv_math = kernels::ConvMath::Fp32;
+  set_unfused(device_options(), "attention");
+  EXPECT_EQ(describe(device_options()), "fp32, unfused: attention");
+  const auto ref = modeltest::qh_ref_step(Device::CPU, kB, kH, kW);
+  modeltest::expect_close(modeltest::qh_ref_step(Device::CUDA, kB, kH, kW), ref, 1e-4, "unfused attention");
+  // With the attention and ConvLSTM regions recomputed in backward, too.
+  const auto ref_rc = modeltest::qh_ref_step(Device::CPU, kB, kH, kW, 1);
+  modeltest::expect_close(modeltest::qh_ref_step(Device::CUDA, kB, kH, kW, 1), ref_rc, 1e-4,
+                          "unfused attention, recompute");
+}
+
+// The attention op alone, forward + backward on the device: unfused gives the
+// fused gradients, and its peak is higher by at least the two N x N matrix
+// buffers of the backward (P and dP/dS of every window, head and frame).
+TEST_F(SimDevice, UnfusedAttentionOpMatchesFusedAndHoldsMatricesInDeviceMemory) {
+  const Shape qs{2, 3 * 16, 3, 16, 24};  // C 16, 2 heads (head_dim 8), T 3, 6 windows of 8x8
+  const auto qv = modeltest::random_values(size_t(qs.numel()), 21, -2.0f, 2.0f);
+  const Shape os{2, 16, 3, 16, 24};
+  const Tensor target = Tensor::from_vector(os, modeltest::random_values(size_t(os.numel()), 22, -1.0f, 1.0f))
+                            .to(Device::CUDA);
+  auto run = [&](const char* unfused, int64_t* peak) {
+    set_unfused(device_options(), unfused);
+    Tensor qkv = Tensor::from_vector(qs, qv).to(Device::CUDA);
+    qkv.set_requires_grad(true);
+    const int64_t live0 = mem_stats(Device::CUDA).live_bytes;
+    mem_reset_peak(Device::CUDA);
+    Tensor out = window_attention(qkv, 2, 8);
+    backward(mse_loss(out, target));
+    *peak = mem_stats(Device::CUDA).peak_bytes - live0;
+    std::vector<float> all = out.to_vector();
+    const std::vector<float> g = qkv.grad().to_vector();
+    all.insert(all.end(), g.begin(), g.end());
+    return all;
+  };
+  int64_t fused_peak = 0, unfused_peak = 0;
+  const auto fused = run("", &fused_peak);
+  const auto unfused = run("attention", &unfused_peak);
+  EXPECT_LT(modeltest::rel_l2(unfused, fused), 1e-6);
+  const int64_t matrix_bytes = int64_t(2) * 3 * 6 * 2 * 64 * 64 * 4;  // B T windows heads N N float
+  EXPECT_GE(unfused_peak - fused_peak, 2 * matrix_bytes) << "unfused attention holds no P / dS in device memory";
+}
+
 // Inference (no grad) with every fusion on, and with each one off: all agree
 // with the CPU backend; switching a fusion off never lowers the peak.
 TEST_F(SimDevice, InferenceFusedAndUnfusedMatchCpu) {
@@ -110,7 +155,7 @@ TEST_F(SimDevice, InferenceFusedAndUnfusedMatchCpu) {
   int64_t fused_peak = 0, peak = 0;
   const auto fused = run("", &fused_peak);
   EXPECT_LT(modeltest::rel_l2(fused, want), 1e-4) << "all fused";
-  for (const char* name : {"conv_epilogue", "convlstm"}) {
+  for (const char* name : {"conv_epilogue", "convlstm", "attention"}) {
     EXPECT_LT(modeltest::rel_l2(run(name, &peak), want), 1e-4) << name;
     EXPECT_GE(peak, fused_peak) << name;
   }
