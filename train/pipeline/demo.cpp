@@ -165,7 +165,7 @@ RunConfig demo_config(const DemoOptions& opt) {
     c.patch = 16;
   }
   c.lr = 2e-3;
-  c.lr_schedule = "cosine";  // out-of-fold RMSE 1.47 -> 1.33 at this budget (docs/pipeline.md)
+  c.lr_schedule = "cosine";  // held-out RMSE 1.47 -> 1.35 against constant at this budget (docs/pipeline.md)
   c.tile = opt.quick ? 256 : 512;  // the 278x170 demo grid in one pass (no halo overlap)
   c.halo = 16;
   c.truth = "twin/truth/truth_*.nc";
