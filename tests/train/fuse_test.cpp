@@ -16,6 +16,7 @@
 #include "nn/qh_ref.h"
 #include "train/fuse/fuse.h"
 
+#include "tests/train/synthetic_prepared.h"
 #include "tests/train/temp_dir.h"
 
 namespace rf::pipe {
@@ -30,31 +31,9 @@ constexpr int kImergMissingDay = 5, kEra5MissingDay = 12;
 
 Prepared make_prepared(uint32_t seed) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
-  Prepared p;
-  p.grid = io::Grid::regular(95.025, 0.05, 56, 34.025, 0.05, 42);
-  for (int t = 0; t < 20; ++t) p.days.push_back(io::parse_date("2020-06-01") + t);
-  const io::Grid native = io::Grid::regular(94.875, 0.25, 14, 33.875, 0.25, 11);
-  for (int k = 0; k < 5; ++k) {
-    SourceData& s = p.sources[k];
-    s.name = kSourceNames[k];
-    s.configured = true;
-    s.cube.product = s.name;
-    s.cube.grid = native;
-    s.cube.days = p.days;
-    // Intermittent rain: ~half the pixels dry, a few missing.
-    for (size_t i = 0; i < p.days.size() * native.size(); ++i) {
-      const float a = u(rng), b = u(rng);
-      s.cube.precip.push_back(a < 0.03f ? NAN : (a < 0.5f ? 0.0f : 40.0f * b * b));
-    }
-    s.plan = io::make_regrid_plan(native, p.grid, io::RegridMethod::Nearest);
-    s.planes = io::regrid_source_planes(s.plan);
-    s.source_planes = s.cube.precip;
-    s.available.assign(p.days.size(), 1);
-  }
+  Prepared p = rf::testing::synthetic_prepared(42, 56, 20, rng);
   p.sources[1].available[kImergMissingDay] = 0;
   p.sources[0].available[kEra5MissingDay] = 0;
-  for (size_t i = 0; i < p.grid.size(); ++i) p.elevation.push_back(2000.0f + 3000.0f * u(rng));
   return p;
 }
 

@@ -22,6 +22,7 @@
 #include "nn/qh_ref.h"
 #include "tests/sim/device/model_compare.h"
 #include "tests/sim/device/sim_device.h"
+#include "tests/train/synthetic_prepared.h"
 #include "tests/train/temp_dir.h"
 #include "train/config/run_device.h"
 #include "train/fit/fit_model.h"
@@ -43,28 +44,8 @@ constexpr int kDays = 12, kImergMissingDay = 6;
 Prepared make_prepared(int64_t ny, int64_t nx, uint32_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(0.0f, 1.0f);
-  Prepared p;
-  p.grid = io::Grid::regular(95.025, 0.05, size_t(nx), 34.025, 0.05, size_t(ny));
-  for (int t = 0; t < kDays; ++t) p.days.push_back(io::parse_date("2020-06-01") + t);
-  const io::Grid native = io::Grid::regular(94.875, 0.25, size_t(nx / 5 + 3), 33.875, 0.25, size_t(ny / 5 + 3));
-  for (int k = 0; k < 5; ++k) {
-    SourceData& s = p.sources[k];
-    s.name = kSourceNames[k];
-    s.configured = true;
-    s.cube.product = s.name;
-    s.cube.grid = native;
-    s.cube.days = p.days;
-    for (size_t i = 0; i < p.days.size() * native.size(); ++i) {
-      const float a = u(rng), b = u(rng);
-      s.cube.precip.push_back(a < 0.03f ? NAN : (a < 0.5f ? 0.0f : 40.0f * b * b));
-    }
-    s.plan = io::make_regrid_plan(native, p.grid, io::RegridMethod::Nearest);
-    s.planes = io::regrid_source_planes(s.plan);
-    s.source_planes = s.cube.precip;
-    s.available.assign(p.days.size(), 1);
-  }
+  Prepared p = rf::testing::synthetic_prepared(ny, nx, kDays, rng);
   p.sources[1].available[kImergMissingDay] = 0;
-  for (size_t i = 0; i < p.grid.size(); ++i) p.elevation.push_back(2000.0f + 3000.0f * u(rng));
   for (int s = 0; s < 6; ++s) {
     Station st;
     st.id = "S" + std::to_string(s);
