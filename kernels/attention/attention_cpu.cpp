@@ -26,10 +26,13 @@
 
 #include "kernels/common/memory.h"
 
-namespace rf::kernels {
+#include "kernels/common/cpu_dispatch.h"
+
+RF_CPU_LEVEL_BEGIN
 
 namespace {
 
+#pragma GCC diagnostic ignored "-Wpsabi"  // 64-byte vectors below AVX-512 (generic, avx2): internal calls only
 // GCC/Clang vector extensions: vq = 16 query lanes (AVX-512, or two AVX2 halves),
 // v8 = 8 lanes for the token-major head-dim vectors. The *u types carry 4-byte
 // alignment for loads and stores at any float address.
@@ -473,4 +476,20 @@ void window_attention_backward_cpu(const WindowAttnShape& s, const float* qkv, c
   });
 }
 
+RF_CPU_LEVEL_END
+
+#if RF_CPU_DISPATCHER
+namespace rf::kernels {
+
+RF_CPU_LEVELS(window_attention_forward_cpu)
+void window_attention_forward_cpu(const WindowAttnShape& s, const float* qkv, float* out, float* lse) {
+  RF_CPU_PICK(window_attention_forward_cpu)(s, qkv, out, lse);
+}
+
+RF_CPU_LEVELS(window_attention_backward_cpu)
+void window_attention_backward_cpu(const WindowAttnShape& s, const float* qkv, const float* out, const float* lse, const float* dout, float* dqkv, bool accumulate) {
+  RF_CPU_PICK(window_attention_backward_cpu)(s, qkv, out, lse, dout, dqkv, accumulate);
+}
+
 }  // namespace rf::kernels
+#endif

@@ -1,6 +1,7 @@
 // Stride-1 'same' convolution on the CPU as chunked implicit GEMM with packed
-// operands and register-tiled micro-kernels (16-lane vectors: AVX-512 when the
-// compiler targets it, GCC vector extensions otherwise).
+// operands and register-tiled micro-kernels, one copy per CPU level
+// (kernels/common/cpu_dispatch.h): AVX-512 and AVX2 intrinsics, 128-bit GCC
+// vector extensions for the baseline.
 //
 // For one batch item, with P = T*H*W output positions and K = Cin*kT*kH*kW:
 //   forward          Y[Cout, P] = W[Cout, K] * col[K, P]
@@ -19,19 +20,27 @@
 #include "kernels/common/memory.h"
 #include "kernels/conv/conv.h"
 
-#if defined(__AVX512F__)
+#if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
-namespace rf::kernels {
+#include "kernels/common/cpu_dispatch.h"
+
+RF_CPU_LEVEL_BEGIN
 namespace {
 
-// ---- 16-lane float vectors ----------------------------------------------------
-#if defined(__AVX512F__)
+// ---- float vectors of the level: kL lanes -------------------------------------
+// Register tiles follow the level's register file: AVX-512 has 32 vector
+// registers, AVX2 and SSE2 have 16 (tile sizes below).
+#if RF_CPU_LEVEL == 2
+constexpr int kL = 16;
 using vf = __m512;
 using lanes = __mmask16;
 inline vf vzero() { return _mm512_setzero_ps(); }
 inline vf vload(const float* p) { return _mm512_load_ps(p); }  // 64-byte aligned
+inline void vstore(float* p, vf v) { _mm512_store_ps(p, v); }
+inline vf vloadu(const float* p) { return _mm512_loadu_ps(p); }
+inline void vstoreu(float* p, vf v) { _mm512_storeu_ps(p, v); }
 inline vf vbroadcast(float x) { return _mm512_set1_ps(x); }
 inline vf vfma(vf a, vf b, vf c) { return _mm512_fmadd_ps(a, b, c); }
 inline vf vadd(vf a, vf b) { return _mm512_add_ps(a, b); }
@@ -40,44 +49,75 @@ inline vf vrelu(vf a) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(a, _mm512_
 // Masked-off lanes are neither read nor written (no fault past the array ends).
 inline vf vload_masked(lanes m, const float* p) { return _mm512_maskz_loadu_ps(m, p); }
 inline void vstore_masked(float* p, lanes m, vf v) { _mm512_mask_storeu_ps(p, m, v); }
+#elif RF_CPU_LEVEL == 1
+constexpr int kL = 8;
+using vf = __m256;
+using lanes = unsigned;
+inline vf vzero() { return _mm256_setzero_ps(); }
+inline vf vload(const float* p) { return _mm256_load_ps(p); }  // 32-byte aligned
+inline void vstore(float* p, vf v) { _mm256_store_ps(p, v); }
+inline vf vloadu(const float* p) { return _mm256_loadu_ps(p); }
+inline void vstoreu(float* p, vf v) { _mm256_storeu_ps(p, v); }
+inline vf vbroadcast(float x) { return _mm256_set1_ps(x); }
+inline vf vfma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }
+inline vf vadd(vf a, vf b) { return _mm256_add_ps(a, b); }
+inline vf vrelu(vf a) { return _mm256_max_ps(a, _mm256_setzero_ps()); }
+// Lane l of the result is all ones where bit l of m is set.
+inline __m256i vmask(lanes m) {
+  const __m256i bit = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(int(m)), bit), bit);
+}
+// vmaskmov: masked-off lanes are not read and do not fault. Stores go through
+// a full store where all lanes are on (vmaskmov stores are slow on AMD).
+inline vf vload_masked(lanes m, const float* p) { return m == 0xFFu ? vloadu(p) : _mm256_maskload_ps(p, vmask(m)); }
+inline void vstore_masked(float* p, lanes m, vf v) {
+  if (m == 0xFFu) vstoreu(p, v);
+  else _mm256_maskstore_ps(p, vmask(m), v);
+}
 #else
-#pragma GCC diagnostic ignored "-Wpsabi"  // 64-byte vectors passed by value without AVX-512: fine here
-typedef float vf __attribute__((vector_size(64)));
+constexpr int kL = RF_CPU_LANES;  // the baseline's 128-bit vectors
+typedef float vf __attribute__((vector_size(4 * kL)));
+typedef float vfu __attribute__((vector_size(4 * kL), aligned(4)));
 using lanes = unsigned;
 inline vf vzero() { return vf{}; }
 inline vf vload(const float* p) { return *reinterpret_cast<const vf*>(p); }
+inline void vstore(float* p, vf v) { *reinterpret_cast<vf*>(p) = v; }
+inline vf vloadu(const float* p) { return *reinterpret_cast<const vfu*>(p); }
+inline void vstoreu(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
 inline vf vbroadcast(float x) { return vf{} + x; }
 inline vf vfma(vf a, vf b, vf c) { return a * b + c; }
 inline vf vadd(vf a, vf b) { return a + b; }
 inline vf vrelu(vf a) { return a > 0.0f ? a : vf{}; }
 inline vf vload_masked(lanes m, const float* p) {
+  if (m == (1u << kL) - 1) return vloadu(p);
   vf v{};
-  for (int l = 0; l < 16; ++l)
+  for (int l = 0; l < kL; ++l)
     if (m >> l & 1u) v[l] = p[l];
   return v;
 }
 inline void vstore_masked(float* p, lanes m, vf v) {
-  for (int l = 0; l < 16; ++l)
+  if (m == (1u << kL) - 1) return vstoreu(p, v);
+  for (int l = 0; l < kL; ++l)
     if (m >> l & 1u) p[l] = v[l];
 }
 #endif
 
-// Lanes [lo, hi) of 16, clamped.
+// Lanes [lo, hi) of kL, clamped.
 inline lanes lane_mask(int lo, int hi) {
-  lo = std::clamp(lo, 0, 16), hi = std::clamp(hi, lo, 16);
+  lo = std::clamp(lo, 0, kL), hi = std::clamp(hi, lo, kL);
   return lanes(((1u << hi) - 1) & ~((1u << lo) - 1));
 }
 
 // ---- chunks and packed im2col panels ------------------------------------------
 //
-// colp[j/48][k][j%48] = x_b[ci, t+dt-pT, h+dh-pH, w+dw-pW]  (0 outside the image and
+// colp[j/kNR][k][j%kNR] = x_b[ci, t+dt-pT, h+dh-pH, w+dw-pW]  (0 outside the image and
 // past the chunk's n positions), chunk position j = (t, h, w), k = ((ci*kT+dt)*kH+dh)*kW+dw.
-constexpr int kNR = 48;                               // positions per panel (3 vectors)
+constexpr int kNR = 3 * kL;                           // positions per panel (3 vectors: 48, 24, 12)
 constexpr int64_t kPanelBytes = int64_t(512) << 10;  // panels of one chunk
 
 struct Chunking {
   int64_t P, len, per_b, items;
-  // Chunk length: a multiple of 48 near the panel budget, evened out over P.
+  // Chunk length: a multiple of kNR near the panel budget, evened out over P.
   Chunking(const ConvShape& s, int64_t K) {
     P = int64_t(s.T) * s.H * s.W;
     const int64_t cap = std::max<int64_t>(1, kPanelBytes / (4 * K * kNR)) * kNR;
@@ -93,11 +133,11 @@ struct Chunking {
 // j .. j+len-1 are (t, h, w0 .. w0+len-1); t < 0 marks the zero padding after
 // the last position.
 struct Run {
-  int64_t dst;  // offset of the run in panel layout at k = 0: (j/48)*K*48 + j%48
+  int64_t dst;  // offset of the run in panel layout at k = 0: (j/kNR)*K*kNR + j%kNR
   int len, t, h, w0;
 };
 
-// Cuts positions p0 .. p0+n-1 (then the padding up to a multiple of 48) into runs.
+// Cuts positions p0 .. p0+n-1 (then the padding up to a multiple of kNR) into runs.
 int64_t chunk_runs(const ConvShape& s, int64_t K, int64_t p0, int64_t n, Run* runs) {
   const int64_t HW = int64_t(s.H) * s.W, npad = (n + kNR - 1) / kNR * kNR;
   int64_t count = 0;
@@ -131,7 +171,7 @@ void im2col_panels(const ConvShape& s, int Cin, const float* xb, const Run* runs
           for (int dw = 0; dw < s.kW; ++dw) {
             float* d = colp + r.dst + (kbase + dw) * kNR;
             const int w = r.w0 + dw - pW;  // source column of the run's first lane
-            for (int v = 0; v < r.len; v += 16) {
+            for (int v = 0; v < r.len; v += kL) {
               const lanes store = lane_mask(0, r.len - v);
               const vf val = inside ? vload_masked(lane_mask(-(w + v), s.W - (w + v)) & store, src + w + v) : vzero();
               vstore_masked(d + v, store, val);
@@ -142,9 +182,11 @@ void im2col_panels(const ConvShape& s, int Cin, const float* xb, const Run* runs
 
 // ---- forward / backward data: C[M, n] = A[M, K] * colp -------------------------
 //
-// 8 x 48 output tiles, 24 vector accumulators; each k-step loads 3 vectors of
-// the panel and broadcasts 8 weights from ap[M/8][K][8] (rows past M are zero).
-constexpr int kMR = 8;
+// kMR x kNR output tiles in 3 kMR vector accumulators; each k-step loads the 3
+// vectors of the panel and broadcasts kMR weights from ap[M/kMR][K][kMR] (rows
+// past M are zero). AVX-512: 8 x 48 (24 of 32 registers); AVX2 and SSE2:
+// 4 x 24 / 4 x 12 (12 + 3 + 1 = all 16 registers).
+constexpr int kMR = RF_CPU_LEVEL == 2 ? 8 : 4;
 
 void pack_rows(const float* a, int M, int64_t K, float* ap) {
   for (int mb = 0; mb < (M + kMR - 1) / kMR; ++mb)
@@ -169,7 +211,7 @@ void gemm_tile(int64_t K, const float* a, const float* b, float* c, int64_t ldc,
 #pragma GCC unroll 3
     for (int v = 0; v < 3; ++v) acc[r][v] = vzero();
   for (int64_t k = 0; k < K; ++k, a += kMR, b += kNR) {
-    const vf b0 = vload(b), b1 = vload(b + 16), b2 = vload(b + 32);
+    const vf b0 = vload(b), b1 = vload(b + kL), b2 = vload(b + 2 * kL);
 #pragma GCC unroll 8
     for (int r = 0; r < kMR; ++r) {
       const vf ar = vbroadcast(a[r]);
@@ -178,7 +220,7 @@ void gemm_tile(int64_t K, const float* a, const float* b, float* c, int64_t ldc,
       acc[r][2] = vfma(ar, b2, acc[r][2]);
     }
   }
-  const lanes mask[3] = {lane_mask(0, cols), lane_mask(0, cols - 16), lane_mask(0, cols - 32)};
+  const lanes mask[3] = {lane_mask(0, cols), lane_mask(0, cols - kL), lane_mask(0, cols - 2 * kL)};
 #pragma GCC unroll 8
   for (int r = 0; r < kMR; ++r) {
     if (r >= rows) break;
@@ -187,9 +229,9 @@ void gemm_tile(int64_t K, const float* a, const float* b, float* c, int64_t ldc,
 #pragma GCC unroll 3
     for (int v = 0; v < 3; ++v) {
       vf val = vadd(acc[r][v], bv);
-      if (e.accumulate) val = vadd(val, vload_masked(mask[v], row + 16 * v));
+      if (e.accumulate) val = vadd(val, vload_masked(mask[v], row + kL * v));
       if (e.relu) val = vrelu(val);
-      vstore_masked(row + 16 * v, mask[v], val);
+      vstore_masked(row + kL * v, mask[v], val);
     }
   }
 }
@@ -228,13 +270,14 @@ void conv_gemm(const ConvShape& s, int Cin, int M, const float* in, const float*
 
 // ---- backward weight: dWt[K, Cpad] += colp * dyp ------------------------------
 //
-// dyp[j][Cpad] is the chunk's dy transposed (channels padded to 32 with zeros).
-// KR x (16·CV) tiles of dWt stay in KR·CV = 24 vector accumulators over the whole
+// dyp[j][Cpad] is the chunk's dy transposed (channels padded to kCR with zeros).
+// KR x (kL·CV) tiles of dWt stay in KR·CV vector accumulators over the whole
 // chunk (no horizontal sums); each position loads CV vectors of dyp and
-// broadcasts KR panel values: 12 x 32 tiles, or 6 x 64 when Cout allows.
-constexpr int kCR = 32;
+// broadcasts KR panel values. AVX-512: 12 x 32 tiles, or 6 x 64 when Cout
+// allows (24 accumulators); AVX2 and SSE2: 6 x 2kL (12 accumulators).
+constexpr int kCR = RF_CPU_LEVEL == 2 ? 32 : 2 * kL;
 
-// dwt[k0 + r][c0 .. c0+16·CV) += sum_j colp(k0 + r, j) * dyp[j][c0 ..], r < rows.
+// dwt[k0 + r][c0 .. c0+kL·CV) += sum_j colp(k0 + r, j) * dyp[j][c0 ..], r < rows.
 template <int KR, int CV>
 void weight_tile(int64_t K, int64_t n, const float* colp, int64_t k0, int rows, const float* dyp, int64_t cpad,
                  int64_t c0, float* dwt) {
@@ -253,7 +296,7 @@ void weight_tile(int64_t K, int64_t n, const float* colp, int64_t k0, int rows, 
     for (int o = 0; o < cols; ++o, d += cpad) {
       vf dv[CV];
 #pragma GCC unroll 4
-      for (int v = 0; v < CV; ++v) dv[v] = vload(d + 16 * v);
+      for (int v = 0; v < CV; ++v) dv[v] = vload(d + kL * v);
 #pragma GCC unroll 12
       for (int r = 0; r < KR; ++r) {
         const vf x = vbroadcast(panel[off[r] + o]);
@@ -267,19 +310,25 @@ void weight_tile(int64_t K, int64_t n, const float* colp, int64_t k0, int rows, 
     if (r >= rows) break;
     float* row = dwt + (k0 + r) * cpad + c0;
 #pragma GCC unroll 4
-    for (int v = 0; v < CV; ++v) *reinterpret_cast<vf*>(row + 16 * v) = vadd(vload(row + 16 * v), acc[r][v]);
+    for (int v = 0; v < CV; ++v) vstore(row + kL * v, vadd(vload(row + kL * v), acc[r][v]));
   }
 }
 
 // All tiles of one chunk.
 void weight_chunk(int64_t K, int64_t n, const float* colp, const float* dyp, int64_t cpad, float* dwt) {
   int64_t c0 = 0;
+#if RF_CPU_LEVEL == 2
   for (; c0 + 64 <= cpad; c0 += 64)
     for (int64_t k0 = 0; k0 < K; k0 += 6)
       weight_tile<6, 4>(K, n, colp, k0, int(std::min<int64_t>(6, K - k0)), dyp, cpad, c0, dwt);
   for (; c0 < cpad; c0 += 32)
     for (int64_t k0 = 0; k0 < K; k0 += 12)
       weight_tile<12, 2>(K, n, colp, k0, int(std::min<int64_t>(12, K - k0)), dyp, cpad, c0, dwt);
+#else
+  for (; c0 < cpad; c0 += 2 * kL)
+    for (int64_t k0 = 0; k0 < K; k0 += 6)
+      weight_tile<6, 2>(K, n, colp, k0, int(std::min<int64_t>(6, K - k0)), dyp, cpad, c0, dwt);
+#endif
 }
 
 }  // namespace
@@ -359,4 +408,25 @@ void conv_backward_weight_cpu(const ConvShape& s, const float* x, const float* d
   }
 }
 
+RF_CPU_LEVEL_END
+
+#if RF_CPU_DISPATCHER
+namespace rf::kernels {
+
+RF_CPU_LEVELS(conv_forward_cpu)
+void conv_forward_cpu(const ConvShape& s, const float* x, const float* w, const float* bias, float* y, Epilogue ep) {
+  RF_CPU_PICK(conv_forward_cpu)(s, x, w, bias, y, ep);
+}
+
+RF_CPU_LEVELS(conv_backward_data_cpu)
+void conv_backward_data_cpu(const ConvShape& s, const float* dy, const float* w, float* dx, bool accumulate) {
+  RF_CPU_PICK(conv_backward_data_cpu)(s, dy, w, dx, accumulate);
+}
+
+RF_CPU_LEVELS(conv_backward_weight_cpu)
+void conv_backward_weight_cpu(const ConvShape& s, const float* x, const float* dy, float* dw, float* dbias, bool accumulate) {
+  RF_CPU_PICK(conv_backward_weight_cpu)(s, x, dy, dw, dbias, accumulate);
+}
+
 }  // namespace rf::kernels
+#endif

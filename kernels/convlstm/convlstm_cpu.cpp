@@ -11,7 +11,9 @@
 
 #include "kernels/common/vmath.h"
 
-namespace rf::kernels {
+#include "kernels/common/cpu_dispatch.h"
+
+RF_CPU_LEVEL_BEGIN
 
 namespace {
 constexpr int64_t kChunk = 1024;  // hw values per work item
@@ -90,4 +92,20 @@ void convlstm_cell_backward_cpu(const ConvLstmShape& s, const float* gates, cons
   }
 }
 
+RF_CPU_LEVEL_END
+
+#if RF_CPU_DISPATCHER
+namespace rf::kernels {
+
+RF_CPU_LEVELS(convlstm_cell_forward_cpu)
+void convlstm_cell_forward_cpu(const ConvLstmShape& s, const float* gates, const float* c_prev, float* c, float* h) {
+  RF_CPU_PICK(convlstm_cell_forward_cpu)(s, gates, c_prev, c, h);
+}
+
+RF_CPU_LEVELS(convlstm_cell_backward_cpu)
+void convlstm_cell_backward_cpu(const ConvLstmShape& s, const float* gates, const float* c_prev, const float* c, const float* dh, const float* dc, float* dgates, float* dc_prev) {
+  RF_CPU_PICK(convlstm_cell_backward_cpu)(s, gates, c_prev, c, dh, dc, dgates, dc_prev);
+}
+
 }  // namespace rf::kernels
+#endif

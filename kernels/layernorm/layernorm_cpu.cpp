@@ -14,7 +14,9 @@
 
 #include "kernels/common/memory.h"
 
-namespace rf::kernels {
+#include "kernels/common/cpu_dispatch.h"
+
+RF_CPU_LEVEL_BEGIN
 
 namespace {
 constexpr int64_t kBlock = 256;  // columns per work item
@@ -127,4 +129,20 @@ void layernorm_backward_cpu(const LayerNormShape& s, const float* x, const float
   }
 }
 
+RF_CPU_LEVEL_END
+
+#if RF_CPU_DISPATCHER
+namespace rf::kernels {
+
+RF_CPU_LEVELS(layernorm_forward_cpu)
+void layernorm_forward_cpu(const LayerNormShape& s, const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd) {
+  RF_CPU_PICK(layernorm_forward_cpu)(s, x, gamma, beta, y, mean, rstd);
+}
+
+RF_CPU_LEVELS(layernorm_backward_cpu)
+void layernorm_backward_cpu(const LayerNormShape& s, const float* x, const float* gamma, const float* mean, const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta, bool accumulate) {
+  RF_CPU_PICK(layernorm_backward_cpu)(s, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, accumulate);
+}
+
 }  // namespace rf::kernels
+#endif

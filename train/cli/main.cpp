@@ -4,8 +4,14 @@
 #include <exception>
 #include <string>
 
+#include "kernels/common/cpu_level.h"
 #include "train/cli/args.h"
 #include "train/cli/commands.h"
+#include "train/pipeline/log.h"
+
+#ifndef RAINFUSE_HAVE_CUDA
+#define RAINFUSE_HAVE_CUDA 0
+#endif
 
 namespace {
 
@@ -29,13 +35,26 @@ const Command kCommands[] = {
 };
 
 void usage(std::FILE* f) {
-  std::fprintf(f, "usage: rainfuse <command> [options]   (rainfuse <command> --help)\n\ncommands:\n");
+  std::fprintf(f, "usage: rainfuse <command> [options]   (rainfuse <command> --help; rainfuse --version)\n\ncommands:\n");
   for (const auto& c : kCommands) std::fprintf(f, "  %-8s %s\n", c.name, c.summary);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The CPU level is fixed before any kernel runs: a level the CPU lacks is a
+  // one-line error here, never SIGILL later.
+  try {
+    rf::kernels::cpu_level();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rainfuse: %s\n", e.what());
+    return 2;
+  }
+  if (argc >= 2 && (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "version"))) {
+    std::printf("rainfuse %s\nCPU level: %s\nCUDA backend: %s\n", RAINFUSE_VERSION,
+                rf::kernels::cpu_level_report().c_str(), RAINFUSE_HAVE_CUDA ? "built" : "not built");
+    return 0;
+  }
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     usage(argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
@@ -44,6 +63,7 @@ int main(int argc, char** argv) {
   for (const auto& c : kCommands) {
     if (std::strcmp(argv[1], c.name) != 0) continue;
     try {
+      rf::pipe::set_run_header(true);
       return c.run(rest);
     } catch (const rf::cli::UsageError& e) {
       std::fprintf(stderr, "rainfuse %s: %s (see rainfuse %s --help)\n", c.name, e.what(), c.name);

@@ -3,6 +3,7 @@
 // on a terminal (CI logs and pipes get the one summary line per bar).
 #include "train/pipeline/log.h"
 
+#include <omp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,8 @@
 #include <memory>
 #include <mutex>
 
+#include "kernels/common/cpu_level.h"
+
 namespace rf::pipe {
 
 namespace {
@@ -19,6 +22,7 @@ namespace {
 const auto g_t0 = std::chrono::steady_clock::now();
 bool g_quiet = false;
 bool g_bar_drawn = false;  // a bar occupies the current terminal line
+bool g_header_pending = false;  // set_run_header: the next line is preceded by the run header
 std::mutex g_mu;
 
 double since(std::chrono::steady_clock::time_point t) {
@@ -28,6 +32,11 @@ double since(std::chrono::steady_clock::time_point t) {
 void vlog_locked(const char* fmt, va_list ap) {
   if (g_bar_drawn) std::fputs("\r\033[K", stderr);
   g_bar_drawn = false;
+  if (g_header_pending) {
+    g_header_pending = false;
+    std::fprintf(stderr, "[%8.1fs] rainfuse %s, CPU level %s, %d threads\n", since(g_t0), RAINFUSE_VERSION,
+                 kernels::cpu_level_report().c_str(), omp_get_max_threads());
+  }
   std::fprintf(stderr, "[%8.1fs] ", since(g_t0));
   std::vfprintf(stderr, fmt, ap);
   std::fputc('\n', stderr);
@@ -53,6 +62,11 @@ void log(const char* fmt, ...) {
 }
 
 void set_quiet(bool quiet) { g_quiet = quiet; }
+
+void set_run_header(bool on) {
+  std::lock_guard<std::mutex> lk(g_mu);
+  g_header_pending = on;
+}
 
 Progress::Progress(std::string what, int64_t total, std::string unit)
     : what_(std::move(what)), unit_(std::move(unit)), total_(total), t0_(std::chrono::steady_clock::now()),

@@ -13,6 +13,9 @@ namespace rf::pipe {
 
 void log(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 void set_quiet(bool quiet);   // --quiet: only errors
+// The command line turns this on: the first log line of a run is then preceded
+// by one naming the version, the CPU level in use and the thread count.
+void set_run_header(bool on);
 
 class Progress {
  public:

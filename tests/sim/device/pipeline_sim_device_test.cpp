@@ -48,7 +48,7 @@ Prepared make_prepared(int64_t ny, int64_t nx, uint32_t seed) {
   p.sources[1].available[kImergMissingDay] = 0;
   for (int s = 0; s < 6; ++s) {
     Station st;
-    st.id = "S" + std::to_string(s);
+    st.id = std::string("S").append(std::to_string(s));  // (not "S" + ...: GCC 12 -Wrestrict false positive)
     st.row = 1 + (s * 5) % (ny - 2);
     st.col = 1 + (s * 7) % (nx - 2);
     p.stations.push_back(st);
