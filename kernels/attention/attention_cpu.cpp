@@ -1,6 +1,6 @@
 // Window attention on the CPU. One work item = one window of one frame (b, t):
 // its tokens are gathered once into a channel-major tile g[c][np] (np = win*win
-// rounded up to 16; the win rows of a window are contiguous runs of the
+// rounded up to kQ lanes; the win rows of a window are contiguous runs of the
 // channels-first input), then each head runs on that tile:
 //
 //   S^T[j][i] = sum_d K[d][j] Q[d][i]        keys j in rows, queries i in lanes
@@ -8,7 +8,7 @@
 //   O[d][i]   = sum_j V[d][j] P^T[j][i]
 //
 // With queries in the vector lanes the softmax, QK^T and PV need no horizontal
-// reductions; the softmax runs per 16-query column with max and sum in registers.
+// reductions; the softmax runs per kQ-query column with max and sum in registers.
 // Backward recomputes P^T from lse (no stored P) and forms dV and dK token-major
 // ([j][d], d in lanes) from token-major copies of dO and Q:
 //   dP^T = V^T dO (outer products) ; dS^T = P^T (dP^T - rowsum(dO O))
@@ -23,6 +23,7 @@
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "kernels/common/memory.h"
 
@@ -32,21 +33,25 @@ RF_CPU_LEVEL_BEGIN
 
 namespace {
 
-#pragma GCC diagnostic ignored "-Wpsabi"  // 64-byte vectors below AVX-512 (generic, avx2): internal calls only
-// GCC/Clang vector extensions: vq = 16 query lanes (AVX-512, or two AVX2 halves),
-// v8 = 8 lanes for the token-major head-dim vectors. The *u types carry 4-byte
-// alignment for loads and stores at any float address.
-typedef float vq __attribute__((vector_size(64)));
-typedef int32_t vqi __attribute__((vector_size(64)));
-typedef float vqu __attribute__((vector_size(64), aligned(4)));
+#pragma GCC diagnostic ignored "-Wpsabi"  // 32-byte v8 below AVX (generic): internal calls only
+// GCC/Clang vector extensions: vq = kQ query lanes, the level's native width
+// (16 on AVX-512, 8 on AVX2, 4 at the baseline: wider vectors than the
+// registers are split by GCC into arrays it keeps in memory), v8 = 8 lanes for
+// the token-major head-dim vectors. The *u types carry 4-byte alignment for
+// loads and stores at any float address.
+constexpr int kQ = RF_CPU_LANES;  // query lanes per vector
+typedef float vq __attribute__((vector_size(4 * kQ)));
+typedef int32_t vqi __attribute__((vector_size(4 * kQ)));
+typedef float vqu __attribute__((vector_size(4 * kQ), aligned(4)));
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4)));
-constexpr int kQ = 16;  // query lanes per vector
 
 inline vq loadq(const float* p) { return *reinterpret_cast<const vqu*>(p); }
 inline void storeq(float* p, vq x) { *reinterpret_cast<vqu*>(p) = x; }
 // (an explicit list: vq{} + x would cost an add, 0 + x not being x for x = -0)
-inline vq splatq(float x) { return vq{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+template <size_t... I>
+inline vq splat_lanes(float x, std::index_sequence<I...>) { return vq{((void)I, x)...}; }
+inline vq splatq(float x) { return splat_lanes(x, std::make_index_sequence<kQ>{}); }
 inline v8 load8(const float* p) { return *reinterpret_cast<const v8u*>(p); }
 inline void store8(float* p, v8 x) { *reinterpret_cast<v8u*>(p) = x; }
 inline v8 splat8(float x) { return v8{x, x, x, x, x, x, x, x}; }
@@ -56,7 +61,7 @@ inline int round_up(int n, int k) { return (n + k - 1) / k * k; }
 
 constexpr float kLog2e = 1.44269504088896341f, kLn2 = 0.693147180559945309f;
 
-// 2^y for y <= 0 on 16 lanes, the softmax exponent in base 2 (scores pre-scaled by
+// 2^y for y <= 0 on kQ lanes, the softmax exponent in base 2 (scores pre-scaled by
 // log2 e): no overflow side and no log2e multiply, so about half a general exp.
 // y = n + r, |r| <= 1/2, n by the 1.5*2^23 rounding trick; 2^r = e^{r ln2} with the
 // Cephes expf polynomial (|r ln2| <= ln2/2 is its design range) expanded in r.
@@ -280,7 +285,7 @@ void token_reduce(const Geom& g, const float* m, const float* x, float s, float*
   for (; j < g.n; ++j) token_reduce_rows<1, DVT>(g, m, x, s, out, j);
 }
 
-// Natural log of 16 positive normal floats (the softmax sums, >= 1): x = 2^e m with
+// Natural log of kQ positive normal floats (the softmax sums, >= 1): x = 2^e m with
 // m in [sqrt(1/2), sqrt(2)), log m by the Cephes logf polynomial (~1 ulp).
 inline vq log_pos(vq x) {
   const vqi bits = (vqi)x;
@@ -303,7 +308,7 @@ inline vq log_pos(vq x) {
   return f + y + ef * 0.693359375f;
 }
 
-// Stable softmax down the rows of S^T (n x np) for NV 16-query columns from c0, max
+// Stable softmax down the rows of S^T (n x np) for NV kQ-query columns from c0, max
 // and sum in registers (NV independent chains): S^T <- exp(scale (S^T - max));
 // lse[i] = scale max + log(sum), inv[i] = 1 / sum.
 template <int NV>
