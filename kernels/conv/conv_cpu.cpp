@@ -157,27 +157,41 @@ int64_t chunk_runs(const ConvShape& s, int64_t K, int64_t p0, int64_t n, Run* ru
 }
 
 // Fills the panels of one chunk; row shifts by dw are masked vector loads.
+// The lane masks of a (run, dw) pair do not depend on the channel and the
+// (dt, dh) offsets, so they are worked out once per pair and the K/kW rows of
+// the pair are then plain (or pre-masked) vector moves.
 void im2col_panels(const ConvShape& s, int Cin, const float* xb, const Run* runs, int64_t nruns, float* colp) {
   const int pT = s.kT / 2, pH = s.kH / 2, pW = s.kW / 2;
-  int64_t kbase = 0;
-  for (int ci = 0; ci < Cin; ++ci)
-    for (int dt = 0; dt < s.kT; ++dt)
-      for (int dh = 0; dh < s.kH; ++dh, kbase += s.kW)
-        for (int64_t i = 0; i < nruns; ++i) {
-          const Run& r = runs[i];
-          const int ts = r.t + dt - pT, hs = r.h + dh - pH;
-          const bool inside = r.t >= 0 && ts >= 0 && ts < s.T && hs >= 0 && hs < s.H;
-          const float* src = inside ? xb + ((int64_t(ci) * s.T + ts) * s.H + hs) * s.W : nullptr;
-          for (int dw = 0; dw < s.kW; ++dw) {
-            float* d = colp + r.dst + (kbase + dw) * kNR;
-            const int w = r.w0 + dw - pW;  // source column of the run's first lane
-            for (int v = 0; v < r.len; v += kL) {
-              const lanes store = lane_mask(0, r.len - v);
-              const vf val = inside ? vload_masked(lane_mask(-(w + v), s.W - (w + v)) & store, src + w + v) : vzero();
-              vstore_masked(d + v, store, val);
+  struct Move {
+    int v, w;            // offset in the run; source column of its first lane
+    lanes load, store;   // lanes read from the source row, lanes written
+  };
+  Move moves[kNR / kL];
+  for (int64_t i = 0; i < nruns; ++i) {
+    const Run& r = runs[i];
+    for (int dw = 0; dw < s.kW; ++dw) {
+      const int w = r.w0 + dw - pW;  // source column of the run's first lane
+      int nm = 0;
+      for (int v = 0; v < r.len; v += kL, ++nm) {
+        const lanes store = lane_mask(0, r.len - v);
+        moves[nm] = {v, w + v, lanes(lane_mask(-(w + v), s.W - (w + v)) & store), store};
+      }
+      float* d = colp + r.dst + int64_t(dw) * kNR;
+      for (int ci = 0; ci < Cin; ++ci)
+        for (int dt = 0; dt < s.kT; ++dt)
+          for (int dh = 0; dh < s.kH; ++dh, d += int64_t(s.kW) * kNR) {
+            const int ts = r.t + dt - pT, hs = r.h + dh - pH;
+            const bool inside = r.t >= 0 && ts >= 0 && ts < s.T && hs >= 0 && hs < s.H;
+            if (!inside) {
+              for (int m = 0; m < nm; ++m) vstore_masked(d + moves[m].v, moves[m].store, vzero());
+              continue;
             }
+            const float* src = xb + ((int64_t(ci) * s.T + ts) * s.H + hs) * s.W;
+            for (int m = 0; m < nm; ++m)
+              vstore_masked(d + moves[m].v, moves[m].store, vload_masked(moves[m].load, src + moves[m].w));
           }
-        }
+    }
+  }
 }
 
 // ---- forward / backward data: C[M, n] = A[M, K] * colp -------------------------
