@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
 
 #include "kernels/common/memory.h"
 #include "kernels/conv/conv.h"
@@ -113,12 +114,14 @@ inline lanes lane_mask(int lo, int hi) {
 // colp[j/kNR][k][j%kNR] = x_b[ci, t+dt-pT, h+dh-pH, w+dw-pW]  (0 outside the image and
 // past the chunk's n positions), chunk position j = (t, h, w), k = ((ci*kT+dt)*kH+dh)*kW+dw.
 constexpr int kNR = 3 * kL;                           // positions per panel (3 vectors: 48, 24, 12)
+constexpr int kMaxKW = 15;                            // widest kernel row im2col_panels takes
 constexpr int64_t kPanelBytes = int64_t(512) << 10;  // panels of one chunk
 
 struct Chunking {
   int64_t P, len, per_b, items;
   // Chunk length: a multiple of kNR near the panel budget, evened out over P.
   Chunking(const ConvShape& s, int64_t K) {
+    if (s.kW > kMaxKW) throw std::invalid_argument("conv (CPU): kW > 15 is not supported");
     P = int64_t(s.T) * s.H * s.W;
     const int64_t cap = std::max<int64_t>(1, kPanelBytes / (4 * K * kNR)) * kNR;
     const int64_t n = (P + cap - 1) / cap;
@@ -158,39 +161,39 @@ int64_t chunk_runs(const ConvShape& s, int64_t K, int64_t p0, int64_t n, Run* ru
 
 // Fills the panels of one chunk; row shifts by dw are masked vector loads.
 // The lane masks of a (run, dw) pair do not depend on the channel and the
-// (dt, dh) offsets, so they are worked out once per pair and the K/kW rows of
-// the pair are then plain (or pre-masked) vector moves.
+// (dt, dh) offsets, so they are worked out once per run; the kW shifted copies
+// of one source row are then written together while the row is in L1.
 void im2col_panels(const ConvShape& s, int Cin, const float* xb, const Run* runs, int64_t nruns, float* colp) {
   const int pT = s.kT / 2, pH = s.kH / 2, pW = s.kW / 2;
   struct Move {
     int v, w;            // offset in the run; source column of its first lane
     lanes load, store;   // lanes read from the source row, lanes written
   };
-  Move moves[kNR / kL];
+  Move moves[kMaxKW][kNR / kL];
   for (int64_t i = 0; i < nruns; ++i) {
     const Run& r = runs[i];
+    int nm = 0;
     for (int dw = 0; dw < s.kW; ++dw) {
       const int w = r.w0 + dw - pW;  // source column of the run's first lane
-      int nm = 0;
+      nm = 0;
       for (int v = 0; v < r.len; v += kL, ++nm) {
         const lanes store = lane_mask(0, r.len - v);
-        moves[nm] = {v, w + v, lanes(lane_mask(-(w + v), s.W - (w + v)) & store), store};
+        moves[dw][nm] = {v, w + v, lanes(lane_mask(-(w + v), s.W - (w + v)) & store), store};
       }
-      float* d = colp + r.dst + int64_t(dw) * kNR;
-      for (int ci = 0; ci < Cin; ++ci)
-        for (int dt = 0; dt < s.kT; ++dt)
-          for (int dh = 0; dh < s.kH; ++dh, d += int64_t(s.kW) * kNR) {
-            const int ts = r.t + dt - pT, hs = r.h + dh - pH;
-            const bool inside = r.t >= 0 && ts >= 0 && ts < s.T && hs >= 0 && hs < s.H;
-            if (!inside) {
-              for (int m = 0; m < nm; ++m) vstore_masked(d + moves[m].v, moves[m].store, vzero());
-              continue;
-            }
-            const float* src = xb + ((int64_t(ci) * s.T + ts) * s.H + hs) * s.W;
-            for (int m = 0; m < nm; ++m)
-              vstore_masked(d + moves[m].v, moves[m].store, vload_masked(moves[m].load, src + moves[m].w));
-          }
     }
+    float* d = colp + r.dst;
+    for (int ci = 0; ci < Cin; ++ci)
+      for (int dt = 0; dt < s.kT; ++dt)
+        for (int dh = 0; dh < s.kH; ++dh) {
+          const int ts = r.t + dt - pT, hs = r.h + dh - pH;
+          const bool inside = r.t >= 0 && ts >= 0 && ts < s.T && hs >= 0 && hs < s.H;
+          const float* src = inside ? xb + ((int64_t(ci) * s.T + ts) * s.H + hs) * s.W : nullptr;
+          for (int dw = 0; dw < s.kW; ++dw, d += kNR)
+            for (int m = 0; m < nm; ++m) {
+              const Move& mv = moves[dw][m];
+              vstore_masked(d + mv.v, mv.store, inside ? vload_masked(mv.load, src + mv.w) : vzero());
+            }
+        }
   }
 }
 
