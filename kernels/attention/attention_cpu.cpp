@@ -492,7 +492,8 @@ void window_attention_forward_cpu(const WindowAttnShape& s, const float* qkv, fl
 }
 
 RF_CPU_LEVELS(window_attention_backward_cpu)
-void window_attention_backward_cpu(const WindowAttnShape& s, const float* qkv, const float* out, const float* lse, const float* dout, float* dqkv, bool accumulate) {
+void window_attention_backward_cpu(const WindowAttnShape& s, const float* qkv, const float* out, const float* lse,
+    const float* dout, float* dqkv, bool accumulate) {
   RF_CPU_PICK(window_attention_backward_cpu)(s, qkv, out, lse, dout, dqkv, accumulate);
 }
 

@@ -441,7 +441,8 @@ void conv_backward_data_cpu(const ConvShape& s, const float* dy, const float* w,
 }
 
 RF_CPU_LEVELS(conv_backward_weight_cpu)
-void conv_backward_weight_cpu(const ConvShape& s, const float* x, const float* dy, float* dw, float* dbias, bool accumulate) {
+void conv_backward_weight_cpu(const ConvShape& s, const float* x, const float* dy, float* dw, float* dbias,
+    bool accumulate) {
   RF_CPU_PICK(conv_backward_weight_cpu)(s, x, dy, dw, dbias, accumulate);
 }
 

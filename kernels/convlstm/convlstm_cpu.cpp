@@ -103,7 +103,8 @@ void convlstm_cell_forward_cpu(const ConvLstmShape& s, const float* gates, const
 }
 
 RF_CPU_LEVELS(convlstm_cell_backward_cpu)
-void convlstm_cell_backward_cpu(const ConvLstmShape& s, const float* gates, const float* c_prev, const float* c, const float* dh, const float* dc, float* dgates, float* dc_prev) {
+void convlstm_cell_backward_cpu(const ConvLstmShape& s, const float* gates, const float* c_prev, const float* c,
+    const float* dh, const float* dc, float* dgates, float* dc_prev) {
   RF_CPU_PICK(convlstm_cell_backward_cpu)(s, gates, c_prev, c, dh, dc, dgates, dc_prev);
 }
 

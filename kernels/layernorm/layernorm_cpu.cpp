@@ -135,12 +135,14 @@ RF_CPU_LEVEL_END
 namespace rf::kernels {
 
 RF_CPU_LEVELS(layernorm_forward_cpu)
-void layernorm_forward_cpu(const LayerNormShape& s, const float* x, const float* gamma, const float* beta, float* y, float* mean, float* rstd) {
+void layernorm_forward_cpu(const LayerNormShape& s, const float* x, const float* gamma, const float* beta,
+    float* y, float* mean, float* rstd) {
   RF_CPU_PICK(layernorm_forward_cpu)(s, x, gamma, beta, y, mean, rstd);
 }
 
 RF_CPU_LEVELS(layernorm_backward_cpu)
-void layernorm_backward_cpu(const LayerNormShape& s, const float* x, const float* gamma, const float* mean, const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta, bool accumulate) {
+void layernorm_backward_cpu(const LayerNormShape& s, const float* x, const float* gamma, const float* mean,
+    const float* rstd, const float* dy, float* dx, float* dgamma, float* dbeta, bool accumulate) {
   RF_CPU_PICK(layernorm_backward_cpu)(s, x, gamma, mean, rstd, dy, dx, dgamma, dbeta, accumulate);
 }
 
