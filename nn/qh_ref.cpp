@@ -13,7 +13,15 @@ namespace rf::nn {
 
 QhRefConfig QhRefConfig::by_name(const std::string& name) {
   if (name == "qh-ref") return QhRefConfig();
-  throw std::runtime_error("unknown model config '" + name + "' (known: qh-ref)");
+  if (name == "qh-fuse" || name == "qh-fuse-mm" || name == "qh-fuse-input") {
+    QhRefConfig c;
+    c.name = name;
+    c.in_channels = 11;  // qh-ref's 8 + lon, lat, prior
+    c.residual_channel = name == "qh-fuse-input" ? -1 : 10;
+    c.target = name == "qh-fuse-mm" ? "mm" : "log1p";
+    return c;
+  }
+  throw std::runtime_error("unknown model config '" + name + "' (known: qh-ref, qh-fuse, qh-fuse-mm)");
 }
 
 QhRef::QhRef(const QhRefConfig& c, Device device)
@@ -28,6 +36,7 @@ QhRef::QhRef(const QhRefConfig& c, Device device)
       fc2_(c.head_hidden, 1, device) {
   drop_.p = c.dropout;
   if (c.t_center < 0 || c.t_center >= c.time_steps) throw std::runtime_error("qh-ref: t_center out of range");
+  if (c.residual_channel >= c.in_channels) throw std::runtime_error("qh-ref: residual_channel out of range");
   init(0);
 }
 
@@ -89,7 +98,13 @@ Tensor QhRef::forward(const Tensor& x, bool training) const {
   const int64_t H = x.size(3), W = x.size(4);
   // Zero-pad the input at the bottom/right to multiples of the window, crop Y back.
   Tensor xp = pad_hw(x, round_up(H, cfg_.window), round_up(W, cfg_.window));
-  return crop_hw(forward_padded(xp, training), H, W);
+  return with_residual(crop_hw(forward_padded(xp, training), H, W), x);
+}
+
+Tensor QhRef::with_residual(const Tensor& y, const Tensor& x) const {
+  if (cfg_.residual_channel < 0) return y;
+  // X[:, rc, t_center] as [B, 1, H, W] (narrow keeps the channel axis).
+  return add(y, select_time(narrow(x, 1, cfg_.residual_channel, 1), cfg_.t_center));
 }
 
 std::vector<Tensor> QhRef::sequence_part(Tensor a) const {
@@ -134,17 +149,21 @@ Tensor QhRef::forward_tiled(const Tensor& x, int tile, int halo) const {
                              std::to_string(cfg_.time_steps) + ", H, W], got " + x.shape().str());
   const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
   const Backend& be = backend(x.device());
-  return tiled(B, H, W, tile, halo, x.device(), [&](int64_t r0, int64_t c0, int64_t th, int64_t tw) {
+  const Tensor y = tiled(B, H, W, tile, halo, x.device(), [&](int64_t r0, int64_t c0, int64_t th, int64_t tw) {
     // The tile's input: x where it exists, zeros in the bottom/right padding.
     Tensor xt = Tensor::zeros(Shape{B, C, T, th, tw}, x.device());
     const int64_t vh = std::min(r0 + th, H) - r0, vw = std::min(c0 + tw, W) - c0;
     be.copy_strided(B * C * T, vh, vw, x.data() + r0 * W + c0, H * W, W, xt.data(), th * tw, tw, false);
     return conv1_.forward(xt, /*relu=*/true);
   });
+  NoGradGuard no_grad;
+  return with_residual(y, x);
 }
 
 Tensor QhRef::forward_tiled_staged(const std::vector<kernels::StagedChannel>& channels, int64_t B, int64_t H,
                                    int64_t W, int tile, int halo) const {
+  if (cfg_.residual_channel >= 0)
+    throw std::runtime_error(cfg_.name + ": staged input is for models without a residual channel");
   if (int64_t(channels.size()) != cfg_.in_channels)
     throw std::runtime_error("qh-ref: " + std::to_string(channels.size()) + " staged channels, the model takes " +
                              std::to_string(cfg_.in_channels));

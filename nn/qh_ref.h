@@ -39,7 +39,18 @@ struct QhRefConfig {
   int t_center = 3;
   float dropout = 0.2f;
   float ln_eps = 1e-5f;
-  // Named configurations; throws std::runtime_error for an unknown name.
+  // Residual over an input channel: when >= 0, Y = head + X[:, residual_channel,
+  // t_center] (the network predicts a correction to that channel, a prior the
+  // caller puts there); -1 = no residual (qh-ref).
+  int residual_channel = -1;
+  // What Y means, for the pipeline that builds targets and reads outputs
+  // (train/data/model_input.h): "log1p" = log1p(mm/day), "mm" = mm/day / s.
+  std::string target = "log1p";
+  // Named configurations: "qh-ref" (reference-model.md, the benchmarks and
+  // golden tests) and "qh-fuse" (the production model, docs/model.md: qh-ref's
+  // layers on 11 input channels, the last of them a prior that the output is a
+  // correction to, in log1p space), "qh-fuse-mm" (the same in mm). Throws
+  // std::runtime_error for an unknown name.
   static QhRefConfig by_name(const std::string& name);
 };
 
@@ -77,7 +88,7 @@ class QhRef {
   // an index over the grid zero-padded to multiples of the window (Hp x Wp):
   // pixel (h, w) of the padded grid is index[h * index_row + w] (index_row >=
   // Wp; -1 in the padding, so it is 0 there as in forward_tiled). Same result
-  // as forward_tiled on the materialised X.
+  // as forward_tiled on the materialised X. Not for residual configurations.
   Tensor forward_tiled_staged(const std::vector<kernels::StagedChannel>& channels, int64_t B, int64_t H, int64_t W,
                               int tile = 256, int halo = 16) const;
 
@@ -97,6 +108,7 @@ class QhRef {
 
  private:
   Tensor forward_padded(const Tensor& x, bool training) const;  // H, W multiples of window
+  Tensor with_residual(const Tensor& y, const Tensor& x) const;  // y + the residual channel of x (if any)
   Tensor after_conv1(Tensor a, bool training) const;            // forward_padded past conv1
   // The tile loop of forward_tiled: conv1_tile(r0, c0, th, tw) = conv1's output
   // on padded-grid rows [r0, r0+th), cols [c0, c0+tw) (zero padding at the tile's edge).

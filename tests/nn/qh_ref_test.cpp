@@ -123,6 +123,47 @@ TEST(QhRef, TiledForwardEqualsWholeForward) {
   EXPECT_THROW(model.forward_tiled(x, 8, 20), std::runtime_error);  // not window-aligned
 }
 
+// qh-fuse: qh-ref's layers on 11 channels, the output a correction to channel
+// 10 at the centre day. With head.fc2 at zero the model IS the prior; tiled
+// inference stays exact; the residual passes the loss gradient to every layer.
+TEST(QhFuse, ResidualOverThePriorChannel) {
+  QhRef model(QhRefConfig::by_name("qh-fuse"));
+  EXPECT_EQ(model.num_parameters(), 188737 + 32 * 3 * 27);  // conv1 takes 3 more channels
+  model.init(3);
+  Tensor x = random_tensor({2, 11, 7, 19, 27}, 10);
+  const std::vector<float> xv = x.to_vector();
+  {
+    NoGradGuard no_grad;
+    Tensor whole = model.forward(x, false);
+    Tensor tiled = model.forward_tiled(x, /*tile=*/16, /*halo=*/16);
+    EXPECT_LT(max_abs_diff(tiled, whole), 2e-5);
+    QhRef zero(QhRefConfig::by_name("qh-fuse"));
+    zero.init(3);
+    for (const char* n : {"head.fc2.weight", "head.fc2.bias"}) {
+      Tensor t = zero.parameter(n);
+      t.copy_from(Tensor::zeros(t.shape()));
+    }
+    const std::vector<float> y = zero.forward(x, false).to_vector(), yt = zero.forward_tiled(x, 16, 16).to_vector();
+    const int64_t plane = 19 * 27;
+    for (int64_t b = 0; b < 2; ++b)
+      for (int64_t q = 0; q < plane; ++q) {
+        const float prior = xv[size_t(((b * 11 + 10) * 7 + 3) * plane + q)];
+        ASSERT_EQ(y[size_t(b * plane + q)], prior);
+        ASSERT_EQ(yt[size_t(b * plane + q)], prior);
+      }
+  }
+  Tensor t = random_tensor({2, 1, 19, 27}, 11);
+  backward(mse_loss(model.forward(x, true), t));
+  for (const auto& [name, p] : model.named_parameters()) {
+    ASSERT_TRUE(p.grad().defined()) << name;
+    double g = 0;
+    for (float v : p.grad().to_vector()) g += std::abs(v);
+    EXPECT_GT(g, 0.0) << name;
+  }
+  EXPECT_THROW(model.forward(random_tensor({1, 8, 7, 8, 8}, 4), false), std::runtime_error);
+  EXPECT_THROW(QhRefConfig::by_name("qh-nothing"), std::runtime_error);
+}
+
 TEST(QhRef, DropoutOnlyInTraining) {
   QhRef model;
   model.init(3);

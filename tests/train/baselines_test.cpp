@@ -343,16 +343,67 @@ TEST(Baselines, XgboostBeatsMeanAtHeldOutStationsAndIsDeterministic) {
   }
 }
 
+// calibrated_mean: on its training station-days the share of wet predictions
+// (>= 0.1 mm) is the gauges' share, and the volume matches.
+TEST(Baselines, CalibratedMeanMatchesTheWetShareAndVolume) {
+  const Prepared p = make_prepared(13);
+  const std::vector<uint8_t> use(p.stations.size(), 1);
+  auto b = make_baseline("calibrated_mean", config(7));
+  EXPECT_EQ(b->name(), "calibrated_mean");
+  b->fit(p, use);
+  std::vector<int64_t> px;
+  for (const Station& st : p.stations) px.push_back(st.row * p.nx() + st.col);
+  double wet_pred = 0, wet_gauge = 0, sp = 0, sg = 0;
+  for (int t = 0; t < kDays; ++t) {
+    const auto out = predict_day(*b, p, t, px);
+    for (size_t s = 0; s < px.size(); ++s) {
+      const float g = p.gauge(s, size_t(t));
+      if (std::isnan(g) || std::isnan(out[s])) continue;
+      wet_pred += out[s] >= 0.1f, wet_gauge += g >= 0.1f, sp += out[s], sg += std::max(g, 0.0f);
+    }
+  }
+  ASSERT_GT(wet_gauge, 50);
+  EXPECT_NEAR(wet_pred / wet_gauge, 1.0, 0.05);
+  EXPECT_NEAR(sp / sg, 1.0, 0.05);
+}
+
+// The forest: a mean estimator on the same features, better than the mean at
+// held-out stations, seeded (row and feature subsampling).
+TEST(Baselines, RandomForestBeatsMeanAndIsDeterministic) {
+  const Prepared p = make_prepared(14);
+  std::vector<uint8_t> use(p.stations.size(), 1);
+  std::vector<size_t> test;
+  for (size_t s = 18; s < p.stations.size(); ++s) use[s] = 0, test.push_back(s);
+  auto rf = make_baseline("random_forest", config(7));
+  EXPECT_EQ(rf->name(), "random_forest");
+  rf->fit(p, use);
+  auto mean = make_baseline("mean", config(7));
+  mean->fit(p, use);
+  int n_rf = 0, n_mean = 0;
+  const double r_rf = rmse_at(*rf, p, test, n_rf), r_mean = rmse_at(*mean, p, test, n_mean);
+  std::printf("held-out RMSE: random_forest %.3f (n %d), mean %.3f (n %d)\n", r_rf, n_rf, r_mean, n_mean);
+  EXPECT_LT(r_rf, 0.7 * r_mean);
+  const auto px = all_pixels(p);
+  auto again = make_baseline("random_forest", config(7));
+  again->fit(p, use);
+  auto other = make_baseline("random_forest", config(8));
+  other->fit(p, use);
+  const auto a = predict_day(*rf, p, 33, px), b = predict_day(*again, p, 33, px), c = predict_day(*other, p, 33, px);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_TRUE(std::all_of(a.begin(), a.end(), [](float v) { return std::isfinite(v) && v >= 0; }));
+}
+
 TEST(Baselines, MissingSourcesAreHandled) {
   const Prepared p = make_prepared(15);
   const std::vector<uint8_t> all(p.stations.size(), 1);
   const auto px = all_pixels(p);
-  for (const char* name : {"mean", "bias_corrected_mean", "idw", "xgboost"}) {
+  for (const char* name : {"mean", "bias_corrected_mean", "calibrated_mean", "idw", "xgboost", "random_forest"}) {
     auto b = make_baseline(name, config(3));
     b->fit(p, all);
     for (int t : {0, kAllOff, kAllNanDay}) {
       const auto out = predict_day(*b, p, t, px);
-      const bool source_based = std::string(name) == "mean" || std::string(name) == "bias_corrected_mean";
+      const bool source_based = std::string(name).find("mean") != std::string::npos;
       for (size_t i = 0; i < px.size(); ++i) {
         const bool none = std::isnan(expected_mean(p, t, px[i]));
         if (source_based && none) {
@@ -368,7 +419,7 @@ TEST(Baselines, MissingSourcesAreHandled) {
 TEST(Baselines, BadRequestsThrow) {
   const Prepared p = make_prepared(16);
   EXPECT_THROW(make_baseline("kriging", config(1)), std::runtime_error);
-  for (const char* name : {"bias_corrected_mean", "idw", "xgboost"})
+  for (const char* name : {"bias_corrected_mean", "calibrated_mean", "idw", "xgboost", "random_forest"})
     EXPECT_THROW(make_baseline(name, config(1))->predict(p, 0, {0}, nullptr), std::runtime_error) << name;
   auto b = make_baseline("mean", config(1));
   EXPECT_THROW(b->fit(p, {1, 0}), std::runtime_error);

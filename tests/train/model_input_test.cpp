@@ -54,7 +54,7 @@ Prepared make_prepared(io::RegridMethod method, uint32_t seed) {
   for (float& e : p.elevation) e = u(rng) < 0.02f ? NAN : 2000 + 3000 * u(rng);
   for (int s = 0; s < 12; ++s) {
     Station st;
-    st.id = "S" + std::to_string(s);
+    st.id = std::string("S").append(std::to_string(s));  // (not "S" + ...: GCC 12 -Wrestrict false positive)
     st.row = rng() % p.ny(), st.col = rng() % p.nx();
     if (s == 11) st.row = p.stations[3].row, st.col = p.stations[3].col;  // two stations on one pixel
     p.stations.push_back(st);
@@ -138,6 +138,68 @@ INSTANTIATE_TEST_SUITE_P(Methods, AssembleInput,
                                            io::RegridMethod::Bicubic),
                          [](const auto& info) { return std::string(io::regrid_method_name(info.param)); });
 
+// qh-fuse's 11 channels: 0-7 are qh-ref's, 8-9 the z-scored lon/lat of the
+// pixel centre, 10 the prior max(0, a + b * mean of the counted sources of the
+// set) in the output space (log1p, or / s), 0 where no source counts or the
+// day is outside the period.
+TEST(AssembleInput, QhFuseChannels) {
+  const Prepared p = make_prepared(io::RegridMethod::Bilinear, 23);
+  NormStats ns = random_stats(24);
+  ns.lon_mean = 92, ns.lon_std = 1.2f, ns.lat_mean = 33.5f, ns.lat_std = 0.8f;
+  ns.prior_a = 0.3f, ns.prior_b = 0.9f, ns.gauge_std = 3.5f;
+  std::vector<std::vector<float>> field(5 * p.days.size());
+  for (int k = 0; k < 5; ++k)
+    if (p.sources[k].configured)
+      for (size_t t = 0; t < p.days.size(); ++t) {
+        field[k * p.days.size() + t].resize(p.grid.size());
+        io::apply_regrid(p.sources[k].plan, p.sources[k].cube.day_ptr(t), field[k * p.days.size() + t].data());
+      }
+  std::mt19937 rng(25);
+  long priors = 0, no_source = 0;
+  for (int trial = 0; trial < 8; ++trial) {
+    const SourceSet s = trial % 2 ? 0x1Fu : parse_source_set({"era5", "imerg"});
+    const int day = int(rng() % p.days.size());
+    const int64_t h = 8 + rng() % 10, w = 8 + rng() % 10;
+    const int64_t r0 = int64_t(rng() % 36) - 6, c0 = int64_t(rng() % 46) - 6;
+    const OutputSpace space = trial % 4 < 2 ? OutputSpace::Log1p : OutputSpace::ScaledMm;
+    std::vector<float> x8(size_t(8 * 7 * h * w)), x11(size_t(11 * 7 * h * w), -99.0f);
+    assemble_input(p, ns, s, day, r0, c0, h, w, x8.data());
+    assemble_input(p, ns, s, day, r0, c0, h, w, x11.data(), 11, space);
+    ASSERT_TRUE(std::equal(x8.begin(), x8.end(), x11.begin()));  // channels 0-7 unchanged
+    for (int c = 8; c < 11; ++c)
+      for (int t = 0; t < 7; ++t) {
+        const int d = day - 3 + t;
+        for (int64_t i = 0; i < h; ++i)
+          for (int64_t j = 0; j < w; ++j) {
+            const int64_t r = r0 + i, col = c0 + j;
+            const float got = x11[size_t(((c * 7 + t) * h + i) * w + j)];
+            float want = 0;
+            if (r >= 0 && r < p.ny() && col >= 0 && col < p.nx()) {
+              if (c == 8) want = (float(p.grid.lon[size_t(col)]) - ns.lon_mean) / ns.lon_std;
+              if (c == 9) want = (float(p.grid.lat[size_t(r)]) - ns.lat_mean) / ns.lat_std;
+              if (c == 10 && d >= 0 && d < int(p.days.size())) {
+                double sum = 0;
+                int n = 0;
+                for (int k = 0; k < 5; ++k) {
+                  if (!(s >> k & 1) || !p.sources[k].configured || !p.sources[k].available[size_t(d)]) continue;
+                  const float v = field[k * p.days.size() + size_t(d)][size_t(r * p.nx() + col)];
+                  if (!std::isnan(v)) sum += std::max(v, 0.0f), ++n;
+                }
+                const float prior = float(std::max(0.0, ns.prior_a + ns.prior_b * sum / n));
+                if (n) want = space == OutputSpace::Log1p ? std::log1p(prior) : prior / ns.gauge_std, ++priors;
+                else ++no_source;
+              }
+            }
+            ASSERT_NEAR(got, want, 2e-5f * (1 + std::fabs(want))) << "channel " << c << " t " << t << " day " << day;
+          }
+      }
+  }
+  EXPECT_GT(priors, 1000);
+  EXPECT_GT(no_source, 20);
+  std::vector<float> x(size_t(9 * 7 * 8 * 8));
+  EXPECT_THROW(assemble_input(p, ns, 0x1F, 3, 0, 0, 8, 8, x.data(), 9), std::runtime_error);
+}
+
 // The vectorisable log1p of the source channels against libm, 1e-9 .. 1e5 mm.
 TEST(Log1pMm, MatchesLibm) {
   std::mt19937 rng(21);
@@ -186,6 +248,71 @@ TEST(AssembleTarget, StationsOfTheSubsetWithValidValues) {
   EXPECT_THROW(assemble_target(p, std::vector<uint8_t>(3, 1), 0, 0, 0, 2, 2, t.data(), m.data()), std::runtime_error);
 }
 
+// Targets in qh-fuse-mm's output space: gauge mm / s; the back-transforms.
+TEST(AssembleTarget, ScaledMmSpaceAndBackTransforms) {
+  const Prepared p = make_prepared(io::RegridMethod::Nearest, 12);
+  const std::vector<uint8_t> use(p.stations.size(), 1);
+  NormStats ns;
+  ns.gauge_std = 2.5f;
+  const int64_t h = p.ny(), w = p.nx();
+  std::vector<float> tl(size_t(h * w)), ml(size_t(h * w)), tm(size_t(h * w)), mm(size_t(h * w));
+  long checked = 0;
+  for (int day = 0; day < int(p.days.size()); ++day) {
+    assemble_target(p, use, day, 0, 0, h, w, tl.data(), ml.data());
+    assemble_target(p, use, day, 0, 0, h, w, tm.data(), mm.data(), OutputSpace::ScaledMm, ns);
+    ASSERT_EQ(ml, mm);
+    for (size_t s = 0; s < p.stations.size(); ++s) {
+      const size_t q = size_t(p.stations[s].row * w + p.stations[s].col);
+      const float g = p.gauge(s, size_t(day));
+      if (s == 3 || s == 11 || std::isnan(g)) continue;  // (3 and 11 share a pixel)
+      EXPECT_FLOAT_EQ(tm[q], g / 2.5f);
+      EXPECT_NEAR(output_to_mm(OutputSpace::ScaledMm, ns, tm[q]), g, 1e-5f * (1 + g));
+      EXPECT_NEAR(output_to_mm(OutputSpace::Log1p, ns, tl[q]), g, 1e-5f * (1 + g));
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 50);
+  EXPECT_EQ(output_to_mm(OutputSpace::ScaledMm, ns, -0.4f), 0.0f);  // clipped at 0
+  EXPECT_EQ(output_space(nn::QhRefConfig::by_name("qh-ref")), OutputSpace::Log1p);
+  EXPECT_EQ(output_space(nn::QhRefConfig::by_name("qh-fuse")), OutputSpace::Log1p);
+  EXPECT_EQ(output_space(nn::QhRefConfig::by_name("qh-fuse-mm")), OutputSpace::ScaledMm);
+}
+
+// The prior's (a, b) and the gauge moments against a direct least-squares fit
+// over the station-days where the set is available.
+TEST(NormStats, PriorIsTheLeastSquaresFitOnTrainingStationDays) {
+  const Prepared p = make_prepared(io::RegridMethod::Nearest, 14);
+  const std::vector<int> train{0, 1, 2, 4, 6, 7, 9, 10};
+  const SourceSet set = parse_source_set({"era5", "gldas", "cmorph"});
+  const NormStats ns = compute_norm_stats(p, train, set);
+  double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, gn = 0, gs = 0, gs2 = 0;
+  for (size_t t = 0; t < p.days.size(); ++t) {
+    if (!set_available(p, set, int(t))) continue;
+    for (int s : train) {
+      const double g = p.gauge(size_t(s), t);
+      if (std::isnan(g)) continue;
+      gn += 1, gs += g, gs2 += g * g;
+      double sum = 0;
+      int k_n = 0;
+      for (int k : {0, 2, 4}) {
+        std::vector<float> f(p.grid.size());
+        io::apply_regrid(p.sources[k].plan, p.sources[k].cube.day_ptr(t), f.data());
+        const float v = f[size_t(p.stations[size_t(s)].row * p.nx() + p.stations[size_t(s)].col)];
+        if (!std::isnan(v)) sum += std::max(v, 0.0f), ++k_n;
+      }
+      if (!k_n) continue;
+      const double x = sum / k_n;
+      n += 1, sx += x, sy += g, sxx += x * x, sxy += x * g;
+    }
+  }
+  ASSERT_GT(n, 20);
+  const double b = (n * sxy - sx * sy) / (n * sxx - sx * sx), a = (sy - b * sx) / n;
+  EXPECT_NEAR(ns.prior_b, b, 1e-4 * (1 + std::fabs(b)));
+  EXPECT_NEAR(ns.prior_a, a, 1e-4 * (1 + std::fabs(a)));
+  EXPECT_NEAR(ns.gauge_mean, gs / gn, 1e-4);
+  EXPECT_NEAR(ns.gauge_std, std::sqrt(gs2 / gn - (gs / gn) * (gs / gn)), 1e-4);
+}
+
 TEST(NormStats, TrainingStationPixelsAndExactRoundTrip) {
   const Prepared p = make_prepared(io::RegridMethod::Bilinear, 13);
   const std::vector<int> train{0, 2, 3, 5, 7, 8, 11};
@@ -230,6 +357,15 @@ TEST(NormStats, TrainingStationPixelsAndExactRoundTrip) {
   odd.save(path);
   const NormStats back = NormStats::load(path);
   EXPECT_EQ(0, std::memcmp(&back, &odd, sizeof(NormStats)));
+  {  // A qh-ref file of an earlier version (no qh-fuse lines) loads with the defaults.
+    std::ofstream f(path);
+    for (int k = 0; k < 5; ++k) f << kSourceNames[k] << " 0x1p-1 0x1p+0\n";
+    f << "elevation 0x1p+11 0x1p+9\n";
+  }
+  const NormStats old = NormStats::load(path);
+  EXPECT_EQ(old.elev_mean, 2048.0f);
+  EXPECT_EQ(old.gauge_std, 1.0f);
+  EXPECT_EQ(old.prior_b, 1.0f);
   std::ofstream(path) << "era5 0x1p+0 0x1p+0\n";
   EXPECT_THROW(NormStats::load(path), std::runtime_error);  // lines missing
   std::filesystem::remove(path);

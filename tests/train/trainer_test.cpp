@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -23,6 +24,7 @@
 
 #include "train/fit/fit_model.h"
 #include "train/fit/folds.h"
+#include "train/fit/oof.h"
 #include "train/fit/trainer.h"
 
 extern char** environ;
@@ -160,6 +162,36 @@ TEST(Trainer, LossDecreases) {
   EXPECT_LT(st.history.back().train_loss, 0.6 * st.history.front().train_loss);
   EXPECT_TRUE(fs::exists(job.dir + "/best.safetensors"));
   EXPECT_TRUE(fs::exists(job.dir + "/norm.txt"));
+  fs::remove_all(cfg.out_dir);
+}
+
+// The production settings: qh-fuse-mm, gauge-centred patches, no validation
+// fold (every non-test fold trains for `epochs` epochs), calibrated output.
+TEST(Trainer, QhFuseCentredWithoutValidationAndCalibrated) {
+  const Prepared p = make_prepared(4);
+  RunConfig cfg = small_config(temp_dir("qhfuse"));
+  cfg.model = "qh-fuse-mm";
+  cfg.sampling = "centred";
+  cfg.validation = "none";
+  cfg.calibrate = true;
+  cfg.folds = 3;
+  cfg.epochs = 1;
+  run_training(cfg, p, false);
+  for (const std::string dir : {"fold0", "fold1", "fold2", "final"}) {
+    const std::string base = cfg.path("train/era5+imerg+gldas+gsmap+cmorph/" + dir);
+    const NormStats ns = NormStats::load(base + "/norm.txt");
+    EXPECT_GE(ns.wet_threshold, 0.0f) << dir;
+    EXPECT_GE(ns.output_gain, 0.5f) << dir;
+    EXPECT_LE(ns.output_gain, 2.0f) << dir;
+    EXPECT_GT(ns.gauge_std, 0.1f) << dir;
+    EXPECT_NE(ns.prior_b, 1.0f) << dir;  // fitted
+    // No early stopping: every epoch ran.
+    const std::string h = read_file(base + "/history.csv");
+    EXPECT_EQ(std::count(h.begin(), h.end(), '\n'), cfg.epochs + 1) << dir;
+  }
+  const std::vector<OofRow> rows = read_oof_csv(cfg.path("train/oof_era5+imerg+gldas+gsmap+cmorph.csv"), p);
+  ASSERT_FALSE(rows.empty());
+  for (const OofRow& r : rows) ASSERT_TRUE(std::isfinite(r.value) && r.value >= 0);
   fs::remove_all(cfg.out_dir);
 }
 

@@ -1,15 +1,19 @@
 // Baselines scored under the same folds as the fused product
-// (issue 5: mean, bias_corrected_mean, idw, xgboost). A baseline is fitted on a
+// (mean, bias_corrected_mean, calibrated_mean, idw, xgboost, random_forest). A baseline is fitted on a
 // set of stations, then predicts mm/day at any working-grid pixels on any day.
 //   mean                 mean of the sources available at the pixel that day
 //   bias_corrected_mean  a + b * mean, (a, b) least squares over the training
 //                        stations' station-days (mm/day), clipped at 0
+//   calibrated_mean      bias_corrected_mean, then the fused model's wet-day and
+//                        volume calibration (train/fit/calibrate.h), same station-days
 //   idw                  gauge-only inverse-distance weighting of the training
 //                        stations valid that day (power 2, great-circle distance)
-//   xgboost              gradient-boosted trees (Debian libxgboost, C API) on the
-//                        same per-pixel inputs as the model's centre day: the five
-//                        sources (NaN = missing, XGBoost's native missing value),
+//   xgboost              gradient-boosted trees (Debian libxgboost, C API) on
+//                        per-pixel features: the five sources on the day, the day
+//                        before and after, their 3x3-neighbourhood means,
 //                        elevation, lon, lat, sin/cos day of year; target log1p(mm)
+//   random_forest        XGBoost's random-forest mode on the same features, target mm
+//                        (xgboost_baseline.cpp)
 #pragma once
 #include <memory>
 #include <string>

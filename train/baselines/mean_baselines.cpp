@@ -6,7 +6,9 @@
 // sums in double. With fewer than two pairs or no spread in the mean the fit
 // falls back to a = 0, b = 1 (the plain mean). Predictions are clipped at 0
 // (a negative intercept would otherwise make rain out of dry days) and are NaN
-// where the mean is.
+// where the mean is. calibrated_mean: bias_corrected_mean followed by the fused
+// model's wet-day / volume calibration (train/fit/calibrate.h) fitted on the same
+// station-days: whatever calibration the fused product gets, this baseline gets.
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -14,6 +16,7 @@
 
 #include "train/baselines/baseline_kinds.h"
 #include "train/baselines/pixel_inputs.h"
+#include "train/fit/calibrate.h"
 
 namespace rf::pipe {
 namespace {
@@ -38,10 +41,13 @@ class MeanBaseline final : public Baseline {
 
 class BiasCorrectedMean final : public Baseline {
  public:
-  std::string name() const override { return "bias_corrected_mean"; }
+  // calibrated: then the fused model's calibration (train/fit/calibrate.h),
+  // fitted on the same training station-days.
+  explicit BiasCorrectedMean(bool calibrated) : calibrated_(calibrated) {}
+  std::string name() const override { return calibrated_ ? "calibrated_mean" : "bias_corrected_mean"; }
 
   void fit(const Prepared& p, const std::vector<uint8_t>& use_station) override {
-    check_stations("bias_corrected_mean", p, use_station.size());
+    check_stations(name().c_str(), p, use_station.size());
     std::vector<size_t> train;
     std::vector<int64_t> pixels;
     for (size_t s = 0; s < p.stations.size(); ++s)
@@ -64,24 +70,42 @@ class BiasCorrectedMean final : public Baseline {
       a_ = 0, b_ = 1;
     }
     fitted_ = true;
+    if (!calibrated_) return;
+    std::vector<float> pred, gauge;
+    for (size_t t = 0; t < p.days.size() && !train.empty(); ++t) {
+      predict_mean(p, int(t), pixels, mean.data());
+      for (size_t i = 0; i < train.size(); ++i) {
+        const float y = p.gauge(train[i], t);
+        if (!std::isfinite(mean[i]) || !std::isfinite(y)) continue;
+        pred.push_back(float(std::max(0.0, a_ + b_ * double(mean[i]))));
+        gauge.push_back(std::max(y, 0.0f));
+      }
+    }
+    fit_calibration(pred, gauge, tau_, k_);
   }
 
   void predict(const Prepared& p, int day, const std::vector<int64_t>& pixels, float* out) const override {
     if (!fitted_) throw std::runtime_error("baseline bias_corrected_mean: predict before fit");
-    check_request("bias_corrected_mean", p, day, pixels.data(), pixels.size());
+    check_request(name().c_str(), p, day, pixels.data(), pixels.size());
     predict_mean(p, day, pixels, out);
     for (size_t i = 0; i < pixels.size(); ++i)
-      if (std::isfinite(out[i])) out[i] = float(std::max(0.0, a_ + b_ * double(out[i])));
+      if (std::isfinite(out[i])) {
+        const float v = float(std::max(0.0, a_ + b_ * double(out[i])));
+        out[i] = v < tau_ ? 0.0f : v * k_;
+      }
   }
 
  private:
+  bool calibrated_;
   double a_ = 0, b_ = 1;
+  float tau_ = 0, k_ = 1;  // calibration (1 = none)
   bool fitted_ = false;
 };
 
 }  // namespace
 
 std::unique_ptr<Baseline> make_mean_baseline() { return std::make_unique<MeanBaseline>(); }
-std::unique_ptr<Baseline> make_bias_corrected_mean_baseline() { return std::make_unique<BiasCorrectedMean>(); }
+std::unique_ptr<Baseline> make_bias_corrected_mean_baseline() { return std::make_unique<BiasCorrectedMean>(false); }
+std::unique_ptr<Baseline> make_calibrated_mean_baseline() { return std::make_unique<BiasCorrectedMean>(true); }
 
 }  // namespace rf::pipe

@@ -78,21 +78,28 @@ path = "download/dem/qinghai_dem_001.nc"  # netCDF elevation (m), any lon/lat gr
 variable = "elevation"
 
 [model]
-name = "qh-ref"                  # the fusion network (reference-model.md)
+name = "qh-fuse"                 # qh-fuse: the production network, a correction to a bias-corrected
+                                 # source mean with lon/lat inputs (docs/model.md); qh-ref: the fixed
+                                 # reference network of the benchmarks; qh-fuse-mm: qh-fuse in mm
 
 [train]
 folds = 5                        # leave-stations-out cross-validation folds (>= 3)
 fold_mode = "random"             # random | blocked (spatial blocks of stations)
 seed = 1                         # every random choice (folds, samples, init) derives from it
-epochs = 30                      # upper bound; early stopping ends sooner
-patience = 5                     # epochs without validation improvement before stopping
+epochs = 30                      # epochs per model (with validation = "fold": an upper bound)
+patience = 5                     # validation = "fold": epochs without improvement before stopping
 steps_per_epoch = 200            # optimiser steps per epoch
 batch = 16                       # patches per step
 patch = 32                       # patch side in working-grid pixels (multiple of 8)
 lr = 1e-3                        # AdamW learning rate
-lr_schedule = "constant"         # constant | cosine (5 % warm-up, then cosine to 0 over epochs x steps)
+lr_schedule = "cosine"           # constant | cosine (5 % warm-up, then cosine to 0 over epochs x steps)
 weight_decay = 0.0
 recompute = 0                    # activation recomputation chunk to save memory (0 = off)
+sampling = "centred"             # centred: the station in the middle half of its patch (as at prediction)
+                                 # | random: anywhere in the patch
+validation = "none"              # none: fold models train on every non-test fold for `epochs` epochs
+                                 # | fold: one fold held aside for early stopping (`patience`)
+calibrate = true                 # match the training gauges' wet-day share and volume (docs/model.md)
 # One model per source set; empty = one set of every configured source. Before
 # 2000-06 only ERA5 and GLDAS exist, so a long run trains that set too.
 source_sets = [["era5", "imerg", "gldas", "gsmap", "cmorph"], ["era5", "gldas"]]
@@ -107,7 +114,7 @@ qinghai_mask = true              # add a variable mask(lat, lon): 1 inside Qingh
 
 [evaluate]
 thresholds = [0.1, 1.0]          # event thresholds (mm/day) of POD/FAR/CSI
-baselines = ["mean", "bias_corrected_mean", "idw", "xgboost"]
+baselines = ["mean", "bias_corrected_mean", "calibrated_mean", "idw", "xgboost", "random_forest"]
 # truth = "twin/truth/truth_*.nc"  # synthetic twin only: score every method over the whole grid
 plots = true                     # PNG maps, scatter plots and bar charts under eval/
 )TOML";

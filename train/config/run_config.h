@@ -79,6 +79,16 @@ struct RunConfig {
   std::string lr_schedule = "constant";
   double weight_decay = 0.0;
   int recompute = 0;                // nn::QhRef::set_recompute chunk (0 = off)
+  // Where a training patch lies around its station: "random" (anywhere in
+  // the patch) or "centred" (the middle half of the patch, samples.h gauge_box).
+  std::string sampling = "random";
+  // "fold": fold models train on k-2 folds and stop early on the next fold;
+  // "none": fold models train on every non-test fold for `epochs` epochs (a
+  // fixed schedule; with lr_schedule = "cosine" the last epoch is the model).
+  std::string validation = "fold";
+  // Calibrate each model's mm output on its training station-days (wet-day
+  // frequency and volume; train/fit/calibrate.h).
+  bool calibrate = false;
   // Source sets to train one model each for (names); empty = one set of every
   // configured source. fuse picks, per day, the largest trained set whose
   // sources are all available that day.
@@ -92,7 +102,7 @@ struct RunConfig {
 
   // [evaluate]
   std::vector<double> thresholds{0.1, 1.0};
-  std::vector<std::string> baselines{"mean", "bias_corrected_mean", "idw", "xgboost"};
+  std::vector<std::string> baselines{"mean", "bias_corrected_mean", "calibrated_mean", "idw", "xgboost", "random_forest"};
   std::string truth;                // twin only: glob of truth_YYYY.nc for whole-grid scores
   bool plots = true;
 

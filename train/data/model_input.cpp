@@ -18,10 +18,46 @@
 
 namespace rf::pipe {
 
+OutputSpace output_space(const nn::QhRefConfig& c) {
+  if (c.target == "log1p") return OutputSpace::Log1p;
+  if (c.target == "mm") return OutputSpace::ScaledMm;
+  throw std::runtime_error(c.name + ": unknown target '" + c.target + "' (log1p or mm)");
+}
+
+float to_output_space(OutputSpace o, const NormStats& ns, float mm) {
+  return o == OutputSpace::Log1p ? log1p_mm(mm) : std::max(mm, 0.0f) / ns.gauge_std;
+}
+
+float output_to_mm(OutputSpace o, const NormStats& ns, float y) {
+  const float mm = std::max(o == OutputSpace::Log1p ? std::expm1(y) : y * ns.gauge_std, 0.0f);
+  return mm < ns.wet_threshold ? 0.0f : mm * ns.output_gain;
+}
+
+void prior_row(const Prepared& p, const NormStats& ns, SourceSet s, int d, int64_t r, int64_t c0, int64_t n,
+               float* out) {
+  // Sum and count of the sources that count at each pixel, then a + b * mean.
+  thread_local std::vector<float> v, cnt;
+  v.resize(size_t(n));
+  cnt.assign(size_t(n), 0.0f);
+  std::fill(out, out + n, 0.0f);
+  for (int k = 0; k < 5; ++k) {
+    const SourceData& sd = p.sources[k];
+    if (!(s >> k & 1) || !sd.configured || !sd.available[size_t(d)]) continue;
+    sd.row(size_t(d), r, c0, n, v.data());
+    for (int64_t j = 0; j < n; ++j)
+      if (v[size_t(j)] == v[size_t(j)]) out[j] += std::max(v[size_t(j)], 0.0f), cnt[size_t(j)] += 1;
+  }
+  for (int64_t j = 0; j < n; ++j)
+    out[j] = cnt[size_t(j)] > 0 ? std::max(0.0f, ns.prior_a + ns.prior_b * out[j] / cnt[size_t(j)]) : NAN;
+}
+
 void assemble_input(const Prepared& p, const NormStats& ns, SourceSet s, int day, int64_t r0, int64_t c0, int64_t h,
-                    int64_t w, float* x) {
+                    int64_t w, float* x, int channels, OutputSpace space) {
   if (p.days.empty()) throw std::runtime_error("assemble_input: the prepared data hold no day");
-  constexpr int T = 7, C = 8;
+  if (channels != 8 && channels != 11)
+    throw std::runtime_error("assemble_input: " + std::to_string(channels) + " channels (8 or 11)");
+  constexpr int T = 7;
+  const int C = channels;
   const int64_t ny = p.ny(), nx = p.nx(), plane = h * w;
   // The part of each box row inside the grid: cols [ca, cb).
   const int64_t ca = std::clamp<int64_t>(c0, 0, nx), cb = std::clamp<int64_t>(c0 + w, 0, nx);
@@ -54,23 +90,31 @@ void assemble_input(const Prepared& p, const NormStats& ns, SourceSet s, int day
       } else if (k == 5) {
         const float* e = p.elevation.data() + r * nx + ca;
         for (int64_t j = 0; j < n; ++j) in[j] = std::isnan(e[j]) ? 0.0f : (e[j] - ns.elev_mean) * elev_scale;
-      } else {
+      } else if (k < 8) {
         const int doy = io::day_of_year(p.days.front() + d);
         const double a = two_pi * doy / 365.25;
         std::fill(in, in + n, float(k == 6 ? std::sin(a) : std::cos(a)));
+      } else if (k == 8) {
+        for (int64_t j = 0; j < n; ++j) in[j] = (float(p.grid.lon[size_t(ca + j)]) - ns.lon_mean) / ns.lon_std;
+      } else if (k == 9) {
+        std::fill(in, in + n, (float(p.grid.lat[size_t(r)]) - ns.lat_mean) / ns.lat_std);
+      } else {
+        if (d < 0 || size_t(d) >= p.days.size()) continue;
+        prior_row(p, ns, s, d, r, ca, n, in);
+        for (int64_t j = 0; j < n; ++j) in[j] = in[j] == in[j] ? to_output_space(space, ns, in[j]) : 0.0f;
       }
     }
 }
 
 int assemble_target(const Prepared& p, const std::vector<uint8_t>& use_station, int day, int64_t r0, int64_t c0,
-                    int64_t h, int64_t w, float* target, float* mask) {
+                    int64_t h, int64_t w, float* target, float* mask, OutputSpace o, const NormStats& ns) {
   if (use_station.size() != p.stations.size())
     throw std::runtime_error("assemble_target: use_station has " + std::to_string(use_station.size()) +
                              " entries for " + std::to_string(p.stations.size()) + " stations");
   std::fill(target, target + h * w, 0.0f);
   std::fill(mask, mask + h * w, 0.0f);
   if (day < 0 || size_t(day) >= p.days.size()) return 0;
-  // Two stations on one pixel: the target is the mean of their log1p values.
+  // Two stations on one pixel: the target is the mean of their values (in output space).
   int pixels = 0;
   for (size_t s = 0; s < p.stations.size(); ++s) {
     if (!use_station[s]) continue;
@@ -79,7 +123,7 @@ int assemble_target(const Prepared& p, const std::vector<uint8_t>& use_station, 
     if (std::isnan(g) || i < 0 || i >= h || j < 0 || j >= w) continue;
     const size_t q = size_t(i * w + j);
     if (mask[q] == 0) ++pixels;
-    target[q] += log1p_mm(g), mask[q] += 1;
+    target[q] += to_output_space(o, ns, g), mask[q] += 1;
   }
   for (int64_t q = 0; q < h * w; ++q)
     if (mask[q] > 1) target[q] /= mask[q], mask[q] = 1;

@@ -30,7 +30,7 @@ void finish(double sum, double sum2, long n, float& mean, float& stdev) {
 
 }  // namespace
 
-NormStats compute_norm_stats(const Prepared& p, const std::vector<int>& train_stations) {
+NormStats compute_norm_stats(const Prepared& p, const std::vector<int>& train_stations, uint32_t set) {
   NormStats ns;
   for (int s : train_stations)
     if (s < 0 || size_t(s) >= p.stations.size())
@@ -63,6 +63,43 @@ NormStats compute_norm_stats(const Prepared& p, const std::vector<int>& train_st
     sum += e, sum2 += e * e, ++n;
   }
   finish(sum, sum2, n, ns.elev_mean, ns.elev_std);
+
+  // lon / lat of the stations' pixel centres.
+  double so = 0, so2 = 0, sa = 0, sa2 = 0;
+  for (int s : train_stations) {
+    const Station& st = p.stations[size_t(s)];
+    const double lo = p.grid.lon[size_t(st.col)], la = p.grid.lat[size_t(st.row)];
+    so += lo, so2 += lo * lo, sa += la, sa2 += la * la;
+  }
+  finish(so, so2, long(train_stations.size()), ns.lon_mean, ns.lon_std);
+  finish(sa, sa2, long(train_stations.size()), ns.lat_mean, ns.lat_std);
+
+  // Gauge moments and the prior a + b * mean by least squares, over the
+  // station-days the model trains on (every source of `set` available, gauge
+  // valid), in mm/day:  b = (n Sxy - Sx Sy) / (n Sxx - Sx^2), a = (Sy - b Sx) / n.
+  // Without spread in the mean the prior is the plain mean (a = 0, b = 1).
+  NormStats plain = ns;
+  plain.prior_a = 0, plain.prior_b = 1;
+  double gn = 0, gs = 0, gs2 = 0, sx = 0, sxx = 0, sxy = 0, pn = 0, psy = 0;
+  for (size_t t = 0; t < p.days.size(); ++t) {
+    if (!set_available(p, set, int(t))) continue;
+    for (int s : train_stations) {
+      const double g = p.gauge(size_t(s), t);
+      if (!std::isfinite(g)) continue;
+      gn += 1, gs += g, gs2 += g * g;
+      float m;
+      prior_row(p, plain, set, int(t), p.stations[size_t(s)].row, p.stations[size_t(s)].col, 1, &m);
+      if (!std::isfinite(m)) continue;
+      pn += 1, psy += g, sx += m, sxx += double(m) * m, sxy += double(m) * g;
+    }
+  }
+  finish(gs, gs2, long(gn), ns.gauge_mean, ns.gauge_std);
+  const double den = pn * sxx - sx * sx;
+  if (pn >= 2 && den > 1e-12 * pn * sxx) {
+    const double b = (pn * sxy - sx * psy) / den;
+    ns.prior_b = float(b);
+    ns.prior_a = float((psy - b * sx) / pn);
+  }
   return ns;
 }
 
@@ -73,6 +110,11 @@ void NormStats::save(const std::string& path) const {
   std::fprintf(f, "# rainfuse normalisation statistics: name mean std (hex floats; sources: log1p(mm/day), elevation: m)\n");
   for (int k = 0; k < 5; ++k) std::fprintf(f, "%s %a %a\n", kSourceNames[k], double(mean[k]), double(std[k]));
   std::fprintf(f, "elevation %a %a\n", double(elev_mean), double(elev_std));
+  std::fprintf(f, "# qh-fuse: lon/lat (degrees) mean std, gauge (mm/day) mean std, prior a b (mm/day = a + b * source mean)\n");
+  std::fprintf(f, "lon %a %a\nlat %a %a\n", double(lon_mean), double(lon_std), double(lat_mean), double(lat_std));
+  std::fprintf(f, "gauge %a %a\nprior %a %a\n", double(gauge_mean), double(gauge_std), double(prior_a), double(prior_b));
+  std::fprintf(f, "# output calibration: wet threshold (mm/day) and gain\ncalibration %a %a\n", double(wet_threshold),
+               double(output_gain));
   if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0)
     throw std::runtime_error(path + ": cannot write: " + std::strerror(errno));
 }
@@ -93,8 +135,17 @@ NormStats NormStats::load(const std::string& path) {
       throw std::runtime_error(path + ":" + std::to_string(lineno) + ": expected 'name mean std'");
     char *em, *es;
     const float mv = std::strtof(m.c_str(), &em), sv = std::strtof(s.c_str(), &es);
-    if (*em || *es || !std::isfinite(mv) || !(sv > 0))
+    // "prior a b": b may be any finite number; "calibration tau k": tau >= 0, k > 0;
+  // every other line is "mean std", std > 0.
+    if (*em || *es || !std::isfinite(mv) || !(name == "prior" ? std::isfinite(sv) : sv > 0) ||
+        (name == "calibration" && mv < 0))
       throw std::runtime_error(path + ":" + std::to_string(lineno) + ": bad numbers '" + m + " " + s + "'");
+    auto pair = [&](float& a, float& b) { a = mv, b = sv; };
+    if (name == "lon") { pair(ns.lon_mean, ns.lon_std); continue; }
+    if (name == "lat") { pair(ns.lat_mean, ns.lat_std); continue; }
+    if (name == "gauge") { pair(ns.gauge_mean, ns.gauge_std); continue; }
+    if (name == "prior") { pair(ns.prior_a, ns.prior_b); continue; }
+    if (name == "calibration") { pair(ns.wet_threshold, ns.output_gain); continue; }
     int k = name == "elevation" ? 5 : -1;
     for (int i = 0; i < 5; ++i)
       if (name == kSourceNames[i]) k = i;

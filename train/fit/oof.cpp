@@ -34,7 +34,14 @@ std::vector<OofRow> predict_stations(const RunConfig& cfg, const Prepared& p, co
   std::vector<OofRow> rows;
   for (int s : stations)
     for (int t : days) rows.push_back({s, t, 0.0f});
+  predict_rows(cfg, p, model, ns, set, rows, label);
+  return rows;
+}
+
+void predict_rows(const RunConfig& cfg, const Prepared& p, const nn::QhRef& model, const NormStats& ns,
+                  SourceSet set, std::vector<OofRow>& rows, const std::string& label) {
   const PatchGeometry g(p, cfg.patch);
+  const OutputSpace space = output_space(model.config());
   NoGradGuard no_grad;
   Progress bar(label, int64_t(rows.size()), "station-days");
   for (size_t r0 = 0; r0 < rows.size(); r0 += kOofBatch) {
@@ -44,16 +51,15 @@ std::vector<OofRow> predict_stations(const RunConfig& cfg, const Prepared& p, co
       const Station& st = p.stations[size_t(rows[r0 + i].station)];
       boxes[i] = g.centred_box(rows[r0 + i].day, st.row, st.col);
     }
-    const Tensor x = assemble_batch(p, ns, set, g, boxes).to(model.device());
+    const Tensor x = assemble_batch(p, ns, set, g, boxes, model.config()).to(model.device());
     const std::vector<float> y = model.forward(x, false).to_vector();
     for (size_t i = 0; i < n; ++i) {
       const Station& st = p.stations[size_t(rows[r0 + i].station)];
       const float v = y[i * size_t(g.h * g.w) + size_t((st.row - boxes[i].r0) * g.w + (st.col - boxes[i].c0))];
-      rows[r0 + i].value = std::max(std::expm1(v), 0.0f);
+      rows[r0 + i].value = output_to_mm(space, ns, v);
     }
     bar.tick(int64_t(n));
   }
-  return rows;
 }
 
 std::string oof_csv(const Prepared& p, std::vector<OofRow> rows) {

@@ -2,7 +2,7 @@
 // day on which the model's source set is available. Each (station, day) is a
 // patch of cfg.patch px centred on the station (clipped to the grid), run in
 // eval mode in batches; the value is the model output at the station pixel in
-// mm/day = max(expm1(y), 0).
+// mm/day (model_input.h output_to_mm: max(expm1(y), 0) for qh-ref).
 #pragma once
 #include <string>
 #include <vector>
@@ -18,6 +18,11 @@ struct OofRow {
   int station = 0, day = 0;  // indices into Prepared::stations / days
   float value = 0;           // mm/day
 };
+
+// Fills rows[i].value (mm/day) with the model's prediction at its station on
+// its day: a patch of cfg.patch px centred on the station, eval mode, batches.
+void predict_rows(const RunConfig& cfg, const Prepared& p, const nn::QhRef& model, const NormStats& ns,
+                  SourceSet set, std::vector<OofRow>& rows, const std::string& label);
 
 // Rows ordered by the order of `stations`, then day.
 std::vector<OofRow> predict_stations(const RunConfig& cfg, const Prepared& p, const nn::QhRef& model,

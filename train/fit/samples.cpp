@@ -50,25 +50,32 @@ Box PatchGeometry::centred_box(int day, int64_t row, int64_t col) const {
   return {day, std::clamp<int64_t>(row - h / 2, 0, ny - h), std::clamp<int64_t>(col - w / 2, 0, nx - w)};
 }
 
+Box PatchGeometry::gauge_box(int day, int64_t row, int64_t col, Rng& rng) const {
+  const int64_t i = h / 4 + rng.below(h - 2 * (h / 4)), j = w / 4 + rng.below(w - 2 * (w / 4));
+  return {day, std::clamp<int64_t>(row - i, 0, ny - h), std::clamp<int64_t>(col - j, 0, nx - w)};
+}
+
 Tensor assemble_batch(const Prepared& p, const NormStats& ns, SourceSet set, const PatchGeometry& g,
-                      const std::vector<Box>& boxes) {
-  const int64_t B = int64_t(boxes.size()), per = 8 * 7 * g.h * g.w;
-  Tensor x = Tensor::empty(Shape({B, 8, 7, g.h, g.w}));
+                      const std::vector<Box>& boxes, const nn::QhRefConfig& mc) {
+  const int64_t B = int64_t(boxes.size()), per = mc.in_channels * 7 * g.h * g.w;
+  Tensor x = Tensor::empty(Shape({B, mc.in_channels, 7, g.h, g.w}));
+  const OutputSpace space = output_space(mc);
   for (int64_t b = 0; b < B; ++b) {
     const Box& bx = boxes[size_t(b)];
-    assemble_input(p, ns, set, bx.day, bx.r0, bx.c0, g.h, g.w, x.data() + b * per);
+    assemble_input(p, ns, set, bx.day, bx.r0, bx.c0, g.h, g.w, x.data() + b * per, mc.in_channels, space);
   }
   return x;
 }
 
 void assemble_batch_target(const Prepared& p, const std::vector<uint8_t>& use, const PatchGeometry& g,
-                           const std::vector<Box>& boxes, Tensor& target, Tensor& mask) {
+                           const std::vector<Box>& boxes, Tensor& target, Tensor& mask, OutputSpace o,
+                           const NormStats& ns) {
   const int64_t B = int64_t(boxes.size()), per = g.h * g.w;
   target = Tensor::empty(Shape({B, 1, g.h, g.w}));
   mask = Tensor::empty(Shape({B, 1, g.h, g.w}));
   for (int64_t b = 0; b < B; ++b) {
     const Box& bx = boxes[size_t(b)];
-    assemble_target(p, use, bx.day, bx.r0, bx.c0, g.h, g.w, target.data() + b * per, mask.data() + b * per);
+    assemble_target(p, use, bx.day, bx.r0, bx.c0, g.h, g.w, target.data() + b * per, mask.data() + b * per, o, ns);
   }
 }
 

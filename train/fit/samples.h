@@ -2,7 +2,7 @@
 // their assembly into batches.
 //   Sample = (centre day index, station index); a patch is a box of the working
 //   grid [r0, r0+h) x [c0, c0+w) with h = min(patch, ny), w = min(patch, nx).
-//   Batch tensors: x [B, 8, 7, h, w], target/mask [B, 1, h, w].
+//   Batch tensors: x [B, C, 7, h, w] (C = 8 or 11), target/mask [B, 1, h, w].
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -38,13 +38,22 @@ struct PatchGeometry {
   Box random_box(int day, int64_t row, int64_t col, Rng& rng) const;
   // The box centred on (row, col), clipped to the grid.
   Box centred_box(int day, int64_t row, int64_t col) const;
+  // Gauge-centred training box (train.sampling = "centred"): the station at a
+  // random position in the middle half of the box, [h/4, h - h/4) x [w/4, w - w/4),
+  // so its receptive field's core lies inside the patch as at prediction time
+  // (centred boxes, whole-grid tiles) while its place in the attention window
+  // still varies; clipped to the grid.
+  Box gauge_box(int day, int64_t row, int64_t col, Rng& rng) const;
 };
 
-// Input tensor of the boxes (CPU).
+// Input tensor of the boxes (CPU) for model configuration `mc` (its channels
+// and output space, model_input.h).
 Tensor assemble_batch(const Prepared& p, const NormStats& ns, SourceSet set, const PatchGeometry& g,
-                      const std::vector<Box>& boxes);
-// Target and mask tensors of the boxes for the stations with use[s] != 0.
+                      const std::vector<Box>& boxes, const nn::QhRefConfig& mc = nn::QhRefConfig());
+// Target and mask tensors of the boxes for the stations with use[s] != 0, in
+// output space `o`.
 void assemble_batch_target(const Prepared& p, const std::vector<uint8_t>& use, const PatchGeometry& g,
-                           const std::vector<Box>& boxes, Tensor& target, Tensor& mask);
+                           const std::vector<Box>& boxes, Tensor& target, Tensor& mask,
+                           OutputSpace o = OutputSpace::Log1p, const NormStats& ns = NormStats());
 
 }  // namespace rf::pipe

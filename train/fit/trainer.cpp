@@ -94,12 +94,14 @@ void train_set(const RunConfig& cfg, const Prepared& p, SourceSet set, const std
     job.train_use.assign(ns, 0);
     job.val_use.assign(ns, 0);
     std::vector<int> test;
-    const int vf = validation_fold(k, cfg.folds);
+    const bool validate = cfg.validation == "fold";
+    const int vf = validate ? validation_fold(k, cfg.folds) : -1;
     for (size_t s = 0; s < ns; ++s) {
       if (fold[s] == k) test.push_back(int(s));
       else if (fold[s] == vf) job.val_use[s] = 1;
       else job.train_use[s] = 1;
     }
+    if (!validate) job.val_use.clear();  // every non-test fold trains, for `epochs` epochs
     const std::string oof_path = job.dir + "/oof.csv";
     TrainState st;
     if (resume && fs::exists(oof_path) && fs::exists(checkpoint_path(job.dir)) &&
@@ -156,7 +158,8 @@ void run_training(const RunConfig& cfg, const Prepared& p, bool resume) {
   if (p.stations.size() < size_t(cfg.folds))
     throw std::runtime_error("train: " + std::to_string(p.stations.size()) + " stations for " +
                              std::to_string(cfg.folds) + " folds");
-  log("train: qh-ref on %s", device_label(resolve_device(cfg.device)).c_str());
+  log("train: %s on %s, %s sampling, validation %s", cfg.model.c_str(), device_label(resolve_device(cfg.device)).c_str(),
+      cfg.sampling.c_str(), cfg.validation.c_str());
   fs::create_directories(cfg.path("train"));
   remove_stale_temps(cfg.path("train"));
   remove_stale_temps(cfg.path("models"));

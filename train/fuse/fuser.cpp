@@ -8,7 +8,7 @@
 //                 and the index plans (staged_input.h); y = forward_tiled_staged.
 //   Both are eval, no grad; tiles zero-pad to multiples of 8 and crop, so the
 //   result equals forward(x, false) on the whole grid.
-//   mm/day = max(expm1(y), 0)
+//   mm/day = max(expm1(y), 0) (qh-ref) or max(s * y, 0) (qh-fuse; model_input.h)
 // One model is loaded per source set, on first use.
 #include <algorithm>
 #include <chrono>
@@ -77,9 +77,9 @@ Fuser::Fuser(const RunConfig& cfg, const std::vector<TrainedModel>& models) : im
   impl_->models = models;
   impl_->device = resolve_device(cfg.device);
   if (impl_->device == Device::CPU)
-    log("fuse: qh-ref on %s", device_label(impl_->device).c_str());
+    log("fuse: %s on %s", cfg.model.c_str(), device_label(impl_->device).c_str());
   else
-    log("fuse: qh-ref on %s (%s)", device_label(impl_->device).c_str(), describe(device_options()).c_str());
+    log("fuse: %s on %s (%s)", cfg.model.c_str(), device_label(impl_->device).c_str(), describe(device_options()).c_str());
 }
 
 Fuser::~Fuser() { delete impl_; }
@@ -110,13 +110,15 @@ SourceSet Fuser::day(const Prepared& p, int day, float* out) const {
   const auto t0 = clock::now();
   std::vector<float> v;
   clock::time_point t1;
-  if (StagedInput* staged = impl_->staging(p, mc.window)) {
+  // The staged input holds qh-ref's 8 channels only.
+  StagedInput* staged = mc.in_channels == 8 && mc.residual_channel < 0 ? impl_->staging(p, mc.window) : nullptr;
+  if (staged) {
     const std::vector<kernels::StagedChannel> ch = staged->day(p, m.norm, set, day);
     t1 = clock::now();
     v = m.net->forward_tiled_staged(ch, 1, ny, nx, impl_->cfg.tile, impl_->cfg.halo).to_vector();
   } else {
     Tensor x = Tensor::empty(Shape{1, mc.in_channels, mc.time_steps, ny, nx});
-    assemble_input(p, m.norm, set, day, 0, 0, ny, nx, x.data());
+    assemble_input(p, m.norm, set, day, 0, 0, ny, nx, x.data(), mc.in_channels, output_space(mc));
     x = x.to(impl_->device);
     t1 = clock::now();
     NoGradGuard no_grad;
@@ -124,7 +126,8 @@ SourceSet Fuser::day(const Prepared& p, int day, float* out) const {
   }
   impl_->timing = {std::chrono::duration<double>(t1 - t0).count(),
                    std::chrono::duration<double>(clock::now() - t1).count()};
-  for (int64_t q = 0; q < ny * nx; ++q) out[q] = std::max(std::expm1(v[q]), 0.0f);
+  const OutputSpace space = output_space(mc);
+  for (int64_t q = 0; q < ny * nx; ++q) out[q] = output_to_mm(space, m.norm, v[q]);
   return set;
 }
 

@@ -7,6 +7,7 @@
 // matches, prepare loads its cache, training resumes from its checkpoints and
 // fuse skips finished years. A <dir> holding another mode's run is cleared.
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "train/config/run_config.h"
@@ -18,6 +19,8 @@ struct DemoOptions {
   // A few weeks of July 2020 at 0.1 degrees with a tiny training (CI end-to-end test).
   bool quick = false;
   bool quiet = false;  // no synth progress lines (set_quiet silences the rest)
+  uint64_t seed = 1;       // train.seed (folds, samples, init, dropout; baselines' seeds)
+  uint64_t twin_seed = 1;  // the twin's seed (io/synth)
 };
 
 // The run configuration the demo uses on the twin under <out_dir>/twin.
