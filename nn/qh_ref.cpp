@@ -13,11 +13,11 @@ namespace rf::nn {
 
 QhRefConfig QhRefConfig::by_name(const std::string& name) {
   if (name == "qh-ref") return QhRefConfig();
-  if (name == "qh-fuse" || name == "qh-fuse-mm" || name == "qh-fuse-input") {
+  if (name == "qh-fuse" || name == "qh-fuse-mm") {
     QhRefConfig c;
     c.name = name;
     c.in_channels = 11;  // qh-ref's 8 + lon, lat, prior
-    c.residual_channel = name == "qh-fuse-input" ? -1 : 10;
+    c.residual_channel = 10;
     c.target = name == "qh-fuse-mm" ? "mm" : "log1p";
     return c;
   }
