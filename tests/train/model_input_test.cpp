@@ -72,12 +72,9 @@ NormStats random_stats(uint32_t seed) {
   return ns;
 }
 
-class AssembleInput : public ::testing::TestWithParam<io::RegridMethod> {};
-
-TEST_P(AssembleInput, EqualsDirectComputation) {
-  const Prepared p = make_prepared(GetParam(), 7);
-  const NormStats ns = random_stats(8);
-  // Working-grid fields of every source and day, by the whole-field regrid.
+// Working-grid fields of every source and day by the whole-field regrid:
+// field[k * days + t] (empty for an unconfigured source).
+std::vector<std::vector<float>> regridded_fields(const Prepared& p) {
   std::vector<std::vector<float>> field(5 * p.days.size());
   for (int k = 0; k < 5; ++k)
     if (p.sources[k].configured)
@@ -85,6 +82,15 @@ TEST_P(AssembleInput, EqualsDirectComputation) {
         field[k * p.days.size() + t].resize(p.grid.size());
         io::apply_regrid(p.sources[k].plan, p.sources[k].cube.day_ptr(t), field[k * p.days.size() + t].data());
       }
+  return field;
+}
+
+class AssembleInput : public ::testing::TestWithParam<io::RegridMethod> {};
+
+TEST_P(AssembleInput, EqualsDirectComputation) {
+  const Prepared p = make_prepared(GetParam(), 7);
+  const NormStats ns = random_stats(8);
+  const std::vector<std::vector<float>> field = regridded_fields(p);
   std::mt19937 rng(9);
   long nan_zeroed = 0, set_zeroed = 0, values = 0;
   const SourceSet sets[] = {0x1F, parse_source_set({"era5", "gldas", "cmorph"}), parse_source_set({"imerg"})};
@@ -147,13 +153,7 @@ TEST(AssembleInput, QhFuseChannels) {
   NormStats ns = random_stats(24);
   ns.lon_mean = 92, ns.lon_std = 1.2f, ns.lat_mean = 33.5f, ns.lat_std = 0.8f;
   ns.prior_a = 0.3f, ns.prior_b = 0.9f, ns.gauge_std = 3.5f;
-  std::vector<std::vector<float>> field(5 * p.days.size());
-  for (int k = 0; k < 5; ++k)
-    if (p.sources[k].configured)
-      for (size_t t = 0; t < p.days.size(); ++t) {
-        field[k * p.days.size() + t].resize(p.grid.size());
-        io::apply_regrid(p.sources[k].plan, p.sources[k].cube.day_ptr(t), field[k * p.days.size() + t].data());
-      }
+  const std::vector<std::vector<float>> field = regridded_fields(p);
   std::mt19937 rng(25);
   long priors = 0, no_source = 0;
   for (int trial = 0; trial < 8; ++trial) {
