@@ -212,7 +212,9 @@ int run_demo(const DemoOptions& opt) {
       run_config_toml(demo_config(opt));
   if (fs::exists(toml_path) && read_file(toml_path) != text) {
     log("demo: %s describes another run: clearing its outputs", toml_path.c_str());
-    for (const char* d : {"cache", "train", "models", "fused", "eval"}) fs::remove_all(opt.out_dir + "/" + d);
+    // The prepare cache stays: prepare checks its own fingerprint (another
+    // training seed, say, reuses it).
+    for (const char* d : {"train", "models", "fused", "eval"}) fs::remove_all(opt.out_dir + "/" + d);
   }
   {
     std::ofstream out(toml_path + ".part");
