@@ -16,6 +16,7 @@
 
 #include "train/baselines/baseline_kinds.h"
 #include "train/baselines/pixel_inputs.h"
+#include "train/data/line_fit.h"
 #include "train/fit/calibrate.h"
 
 namespace rf::pipe {
@@ -62,13 +63,7 @@ class BiasCorrectedMean final : public Baseline {
         n += 1, sx += x, sy += y, sxx += x * x, sxy += x * y;
       }
     }
-    const double den = n * sxx - sx * sx;
-    if (n >= 2 && den > 1e-12 * n * sxx) {
-      b_ = (n * sxy - sx * sy) / den;
-      a_ = (sy - b_ * sx) / n;
-    } else {
-      a_ = 0, b_ = 1;
-    }
+    fit_line(n, sx, sy, sxx, sxy, a_, b_);
     fitted_ = true;
     if (!calibrated_) return;
     std::vector<float> pred, gauge;

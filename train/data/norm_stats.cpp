@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "train/data/line_fit.h"
 #include "train/data/model_input.h"
 #include "train/data/source_value.h"
 
@@ -76,8 +77,7 @@ NormStats compute_norm_stats(const Prepared& p, const std::vector<int>& train_st
 
   // Gauge moments and the prior a + b * mean by least squares, over the
   // station-days the model trains on (every source of `set` available, gauge
-  // valid), in mm/day:  b = (n Sxy - Sx Sy) / (n Sxx - Sx^2), a = (Sy - b Sx) / n.
-  // Without spread in the mean the prior is the plain mean (a = 0, b = 1).
+  // valid), in mm/day (line_fit.h; without spread in the mean, the plain mean).
   NormStats plain = ns;
   plain.prior_a = 0, plain.prior_b = 1;
   double gn = 0, gs = 0, gs2 = 0, sx = 0, sxx = 0, sxy = 0, pn = 0, psy = 0;
@@ -94,12 +94,9 @@ NormStats compute_norm_stats(const Prepared& p, const std::vector<int>& train_st
     }
   }
   finish(gs, gs2, long(gn), ns.gauge_mean, ns.gauge_std);
-  const double den = pn * sxx - sx * sx;
-  if (pn >= 2 && den > 1e-12 * pn * sxx) {
-    const double b = (pn * sxy - sx * psy) / den;
-    ns.prior_b = float(b);
-    ns.prior_a = float((psy - b * sx) / pn);
-  }
+  double a, b;
+  fit_line(pn, sx, psy, sxx, sxy, a, b);
+  ns.prior_a = float(a), ns.prior_b = float(b);
   return ns;
 }
 

@@ -121,11 +121,10 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
   const OutputSpace space = output_space(model.config());
   if (model.config().residual_channel >= 0) {
     // A residual model starts near its prior: head.fc2's bias at zero, its
-    // weights at their default (small, random) init. (Zero weights would start
-    // it exactly at the prior, but every layer below fc2 then gets a gradient
-    // scaled by those weights, and a CPU budget of a few hundred steps ends
-    // before they grow: measured on the demo twin, held-out RMSE stayed at the
-    // prior's, 1.068 vs 1.071, even with 4x the steps.)
+    // weights at their default (small, random) init, so the layers below fc2
+    // get a gradient from the first step (zero weights would start it exactly
+    // at the prior and scale every lower gradient by them). On the demo twin
+    // neither start made the learned correction large (docs/model.md).
     Tensor b = model.parameter("head.fc2.bias");
     b.copy_from(Tensor::zeros(b.shape()));
   } else {
