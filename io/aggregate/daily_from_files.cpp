@@ -20,8 +20,20 @@ std::vector<std::string> glob_files(const std::string& pattern) {
   return out;
 }
 
+OnBadFile parse_on_bad_file(const std::string& s) {
+  if (s == "fail") return OnBadFile::Fail;
+  if (s == "skip") return OnBadFile::Skip;
+  throw std::invalid_argument("on_bad_file must be skip or fail, not '" + s + "'");
+}
+
+std::string skipped_files_note(const std::vector<std::string>& skipped) {
+  std::string s = "skipped " + std::to_string(skipped.size()) + " unreadable input file(s):";
+  for (size_t i = 0; i < skipped.size(); ++i) s += (i ? "; " : " ") + skipped[i];
+  return s;
+}
+
 DailyCube daily_from_files(Product product, ReaderOptions opt, const std::vector<std::string>& files, DayNumber first,
-                           DayNumber last, const DayOptions& day_opt, size_t* files_read) {
+                           DayNumber last, const DayOptions& day_opt, FilesRead* report, OnBadFile on_bad) {
   DailyAggregator agg(product_name(product), first, last, day_opt);
   opt.keep_from = agg.need_from();
   opt.keep_to = agg.need_to();
@@ -32,6 +44,7 @@ DailyCube daily_from_files(Product product, ReaderOptions opt, const std::vector
     if (span && (span->second <= opt.keep_from || span->first >= opt.keep_to)) continue;
     todo.push_back(f);
   }
+  std::vector<std::string> skipped;
   const size_t batch = 8;
   for (size_t b0 = 0; b0 < todo.size(); b0 += batch) {
     const size_t nb = std::min(batch, todo.size() - b0);
@@ -48,11 +61,26 @@ DailyCube daily_from_files(Product product, ReaderOptions opt, const std::vector
       }
     }
     for (size_t k = 0; k < nb; ++k) {
-      if (err[k]) std::rethrow_exception(err[k]);
+      if (err[k]) {
+        if (on_bad == OnBadFile::Fail) std::rethrow_exception(err[k]);
+        try {
+          std::rethrow_exception(err[k]);
+        } catch (const std::exception& e) {
+          // Messages name their file; those that do not get it in front.
+          const std::string& f = todo[b0 + k];
+          const std::string m = e.what();
+          skipped.push_back(m.rfind(f, 0) == 0 ? m : f + ": " + m);
+        }
+        if (skipped.size() == todo.size()) throw std::runtime_error(skipped.front() + " (and no other file could be read)");
+        continue;
+      }
       for (const Step& s : got[k].steps) agg.add(got[k].grid, s, todo[b0 + k]);
     }
   }
-  if (files_read) *files_read = todo.size();
+  if (report) {
+    report->read = todo.size();
+    report->skipped = std::move(skipped);
+  }
   return agg.finish();
 }
 

@@ -52,8 +52,17 @@ CfFileShape define_cf_file(const std::string& file, const std::string& path, con
   const Grid& g = *lay.grid;
   const size_t nt = lay.days->size(), ny = g.ny(), nx = g.nx(), plane = ny * nx;
   if (nt == 0 || plane == 0) throw std::runtime_error(path + ": nothing to write (empty cube)");
-  for (size_t t = 1; t < nt; ++t)
-    if ((*lay.days)[t] <= (*lay.days)[t - 1]) throw std::runtime_error(path + ": days are not strictly increasing");
+  const CfTimeAxis* keep = opt.time_axis ? &*opt.time_axis : nullptr;
+  if (keep) {
+    if (keep->values.size() != nt || (!keep->bounds.empty() && keep->bounds.size() != 2 * nt))
+      throw std::runtime_error(path + ": the time axis to keep has " + std::to_string(keep->values.size()) +
+                               " values for " + std::to_string(nt) + " steps");
+    for (size_t t = 1; t < nt; ++t)
+      if (!(keep->values[t] > keep->values[t - 1])) throw std::runtime_error(path + ": time is not strictly increasing");
+  } else {
+    for (size_t t = 1; t < nt; ++t)
+      if ((*lay.days)[t] <= (*lay.days)[t - 1]) throw std::runtime_error(path + ": days are not strictly increasing");
+  }
   if (opt.deflate_level < 0 || opt.deflate_level > 9) throw std::runtime_error(path + ": deflate level must be 0..9");
   for (const CfDayVariable& v : day_vars)
     if (v.values.size() != nt) throw std::runtime_error(path + ": variable " + v.name + " needs one value per day");
@@ -78,16 +87,19 @@ CfFileShape define_cf_file(const std::string& file, const std::string& path, con
   nc::check(nc_def_dim(ncid, "lon", nx, &dx), p, "dim lon");
   nc::check(nc_def_dim(ncid, "bnds", 2, &db), p, "dim bnds");
 
-  int vt, vtb, vlat, vlatb, vlon, vlonb, vcrs, vdata, vsteps = -1, vmask = -1;
+  int vt, vtb = -1, vlat, vlatb, vlon, vlonb, vcrs, vdata, vsteps = -1, vmask = -1;
   const int d_t[1] = {dt}, d_tb[2] = {dt, db}, d_y[1] = {dy}, d_yb[2] = {dy, db}, d_x[1] = {dx}, d_xb[2] = {dx, db};
   define_var(ncid, p, "time", NC_DOUBLE, 1, d_t, vt);
   nc::put_text(ncid, vt, "standard_name", "time", p);
   nc::put_text(ncid, vt, "long_name", "time", p);
-  nc::put_text(ncid, vt, "units", "days since 1970-01-01 00:00:00", p);
-  nc::put_text(ncid, vt, "calendar", "proleptic_gregorian", p);
+  nc::put_text(ncid, vt, "units", keep ? keep->units : "days since 1970-01-01 00:00:00", p);
+  nc::put_text(ncid, vt, "calendar", keep ? keep->calendar : "proleptic_gregorian", p);
   nc::put_text(ncid, vt, "axis", "T", p);
-  nc::put_text(ncid, vt, "bounds", "time_bnds", p);
-  define_var(ncid, p, "time_bnds", NC_DOUBLE, 2, d_tb, vtb);
+  const bool time_bounds = !keep || !keep->bounds.empty();
+  if (time_bounds) {
+    nc::put_text(ncid, vt, "bounds", "time_bnds", p);
+    define_var(ncid, p, "time_bnds", NC_DOUBLE, 2, d_tb, vtb);
+  }
 
   define_var(ncid, p, "lat", NC_DOUBLE, 1, d_y, vlat);
   nc::put_text(ncid, vlat, "standard_name", "latitude", p);
@@ -186,11 +198,14 @@ CfFileShape define_cf_file(const std::string& file, const std::string& path, con
   nc::put_text(ncid, NC_GLOBAL, "version", std::string("rainfuse ") + RAINFUSE_VERSION, p);
   nc::put_text(ncid, NC_GLOBAL, "history", opt.history_timestamp ? utc_now() + ": " + history : history, p);
   nc::put_text(ncid, NC_GLOBAL, "references", opt.references, p);
-  nc::put_text(ncid, NC_GLOBAL, "day_convention",
-               cma ? "cma: 20:00-20:00 Beijing time (12:00 UTC of the previous date to 12:00 UTC of the date); "
-                     "each step is stamped at the date the window ends"
-                   : "utc: 00:00-24:00 UTC of the stamped date",
-               p);
+  if (!keep)
+    nc::put_text(ncid, NC_GLOBAL, "day_convention",
+                 cma ? "cma: 20:00-20:00 Beijing time (12:00 UTC of the previous date to 12:00 UTC of the date); "
+                       "each step is stamped at the date the window ends"
+                     : "utc: 00:00-24:00 UTC of the stamped date",
+                 p);
+  else if (!keep->day_convention.empty())
+    nc::put_text(ncid, NC_GLOBAL, "day_convention", keep->day_convention, p);
   nc::check(nc_enddef(ncid), p, "enddef");
 
   std::vector<double> tv(nt), tb(2 * nt);
@@ -199,8 +214,9 @@ CfFileShape define_cf_file(const std::string& file, const std::string& path, con
     tb[2 * t] = cma ? tv[t] - 0.5 : tv[t];
     tb[2 * t + 1] = cma ? tv[t] + 0.5 : tv[t] + 1.0;
   }
+  if (keep) tv = keep->values, tb = keep->bounds;
   nc::check(nc_put_var_double(ncid, vt, tv.data()), p, "writing time");
-  nc::check(nc_put_var_double(ncid, vtb, tb.data()), p, "writing time_bnds");
+  if (time_bounds) nc::check(nc_put_var_double(ncid, vtb, tb.data()), p, "writing time_bnds");
   nc::check(nc_put_var_double(ncid, vlat, lat.data()), p, "writing lat");
   nc::check(nc_put_var_double(ncid, vlatb, bounds_of(lat, -90.0, 90.0).data()), p, "writing lat_bnds");
   nc::check(nc_put_var_double(ncid, vlon, g.lon.data()), p, "writing lon");

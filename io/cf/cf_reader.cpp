@@ -90,6 +90,37 @@ CfVarInfo read_cf_var_info(const std::string& path, const std::string& var) {
   return info;
 }
 
+CfTimeAxis read_cf_time_axis(const std::string& path, const std::string& var) {
+  nc::File f(path, NC_NOWRITE);
+  int varid, ndims = 0, dimids[NC_MAX_VAR_DIMS];
+  nc::check(nc_inq_varid(f.id, var.c_str(), &varid), path, "variable '" + var + "'");
+  nc_inq_varndims(f.id, varid, &ndims);
+  nc_inq_vardimid(f.id, varid, dimids);
+  if (ndims != 3 || axis_of(f.id, dimids[0]) != Axis::Time)
+    throw std::runtime_error(path + ": variable '" + var + "' is not (time, lat, lon)");
+  char tname[NC_MAX_NAME + 1];
+  size_t nt = 0;
+  nc_inq_dim(f.id, dimids[0], tname, &nt);
+  int tvar;
+  nc::check(nc_inq_varid(f.id, tname, &tvar), path, std::string("time coordinate '") + tname + "'");
+  CfTimeAxis a;
+  if (!nc::get_text_att(f.id, tvar, "units", a.units)) throw std::runtime_error(path + ": time has no units");
+  nc::get_text_att(f.id, tvar, "calendar", a.calendar);
+  nc::get_text_att(f.id, NC_GLOBAL, "day_convention", a.day_convention);
+  a.values.resize(nt);
+  if (nt) nc::check(nc_get_var_double(f.id, tvar, a.values.data()), path, "reading time");
+  std::string bname;
+  int bvar, bdims = 0, bdimids[NC_MAX_VAR_DIMS];
+  size_t blen = 0;
+  if (nc::get_text_att(f.id, tvar, "bounds", bname) && nc_inq_varid(f.id, bname.c_str(), &bvar) == NC_NOERR &&
+      nc_inq_varndims(f.id, bvar, &bdims) == NC_NOERR && bdims == 2 && nc_inq_vardimid(f.id, bvar, bdimids) == NC_NOERR &&
+      bdimids[0] == dimids[0] && nc_inq_dimlen(f.id, bdimids[1], &blen) == NC_NOERR && blen == 2) {
+    a.bounds.resize(2 * nt);
+    if (nt) nc::check(nc_get_var_double(f.id, bvar, a.bounds.data()), path, "reading " + bname);
+  }
+  return a;
+}
+
 DailyCube read_cf_daily(const std::string& path, const std::string& var) {
   nc::File f(path, NC_NOWRITE);
   const int ncid = f.id;

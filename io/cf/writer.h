@@ -5,6 +5,7 @@
 // optional int16 packing, an optional Qinghai mask, global attributes. Written
 // under a temporary name and renamed when complete.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,15 @@
 #include "io/regrid/regrid.h"
 
 namespace rf::io {
+
+// A file's own time coordinate, kept as it is by `rainfuse regrid` (any step:
+// hourly, half-hourly, daily), like cdo: values, bounds (2 per step, empty when
+// the file has none), units, calendar, and the day_convention attribute when
+// the file has one.
+struct CfTimeAxis {
+  std::vector<double> values, bounds;
+  std::string units, calendar = "standard", day_convention;
+};
 
 struct CfOptions {
   std::string title = "rainfuse daily precipitation";
@@ -45,6 +55,8 @@ struct CfOptions {
   // Chunks are time_chunk x 128 x 128 (clipped to the grid): one chunk is 1 MiB
   // of float, a map reads ~1 chunk row per 16 days, a series ~nt/16 chunks.
   int time_chunk = 16;
+  // Written instead of the daily axis (days since 1970 with CMA/UTC bounds).
+  std::optional<CfTimeAxis> time_axis;
 };
 
 // Metadata of a variable in any netCDF file (empty strings when absent).
@@ -52,6 +64,8 @@ struct CfVarInfo {
   std::string units, standard_name, long_name, cell_methods;
 };
 CfVarInfo read_cf_var_info(const std::string& path, const std::string& var);
+// The time coordinate of `var` (its first dimension).
+CfTimeAxis read_cf_time_axis(const std::string& path, const std::string& var);
 
 // Writes `cube` (days of any span; the caller splits years) to `path`.
 // Latitude is written ascending (south->north) whatever the cube's order.

@@ -74,7 +74,8 @@ DayNumber cf_time_to_day(double value, const std::string& units) {
   return DayNumber(std::floor(secs / 86400 + 1e-9));
 }
 
-SampledSeries sample_points(const std::string& path, const std::string& var, const std::vector<PointRequest>& pts) {
+SampledSeries sample_points(const std::string& path, const std::string& var, const std::vector<PointRequest>& pts,
+                            bool outside_ok) {
   nc::File f(path, NC_NOWRITE);
   int v;
   if (nc_inq_varid(f.id, var.c_str(), &v) != NC_NOERR) throw std::runtime_error(path + ": no variable '" + var + "'");
@@ -125,7 +126,7 @@ SampledSeries sample_points(const std::string& path, const std::string& var, con
     if (in_lon && in_lat) cells.push_back({p, j, i});
     else outside.push_back(describe(pts[p]));
   }
-  if (!outside.empty()) {
+  if (!outside.empty() && !outside_ok) {
     char extent[160];
     std::snprintf(extent, sizeof extent, "the grid (lon %.4f..%.4fE, lat %.4f..%.4fN, cell centres)",
                   std::min(lon.front(), lon.back()), std::max(lon.front(), lon.back()),
@@ -167,7 +168,8 @@ SampledSeries sample_points(const std::string& path, const std::string& var, con
   for (const Cell& c : cells)
     groups[{c.j / cy, c.i / cx, (c.j % cy) / ty, (c.i % cx) / tx}].push_back(c);
 
-  out.values.assign(pts.size(), std::vector<float>(nt));
+  out.values.assign(pts.size(), std::vector<float>(nt, NAN));
+  if (outside_ok) out.outside = outside;
   std::vector<double> buf;
   for (size_t t0 = 0; t0 < nt; t0 += ct) {
     const size_t t1 = std::min(nt, t0 + ct);

@@ -25,13 +25,17 @@ struct PointRequest {
 struct SampledSeries {
   std::vector<DayNumber> days;             // the file's time axis as dates
   std::vector<std::vector<float>> values;  // [point][day], NaN = missing / fill
+  std::vector<std::string> outside;        // outside_ok: the points outside the grid (all NaN)
 };
 
 // Throws one line naming the file and the problem (missing variable, unknown
 // time units, points outside the grid: "f.nc: station 52866 (101.7500E,
 // 36.6200N) is outside the grid (lon ..E, lat ..N, cell centres)", or "f.nc: 3
 // stations are outside the grid (...): station A (...), station B (...), ...").
-SampledSeries sample_points(const std::string& path, const std::string& var, const std::vector<PointRequest>& pts);
+// outside_ok (a national gauge file against a regional product): points off
+// the grid get NaN and are listed in SampledSeries::outside instead.
+SampledSeries sample_points(const std::string& path, const std::string& var, const std::vector<PointRequest>& pts,
+                            bool outside_ok = false);
 
 // Parses CF time units "<days|hours|minutes|seconds> since YYYY-MM-DD[ HH:MM:SS]"
 // and converts a value to the date it falls on (UTC).

@@ -70,8 +70,8 @@ std::vector<Station> load_stations(const std::string& path) {
   return parse_stations(ss.str(), path);
 }
 
-GaugeWriter::GaugeWriter(std::string dir, std::vector<Station> st, uint64_t seed)
-    : dir_(std::move(dir)), st_(std::move(st)), outage_left_(st_.size(), 0), seed_(seed) {
+GaugeWriter::GaugeWriter(std::string dir, std::vector<Station> st, uint64_t seed, bool cma_txt)
+    : dir_(std::move(dir)), st_(std::move(st)), outage_left_(st_.size(), 0), seed_(seed), cma_txt_(cma_txt) {
   for (const auto& s : st_) {
     const long i = std::lround((s.lon - ExtGrid::kLon0) / ExtGrid::kStep);
     const long j = std::lround((s.lat - ExtGrid::kLat0) / ExtGrid::kStep);
@@ -91,15 +91,24 @@ GaugeWriter::GaugeWriter(std::string dir, std::vector<Station> st, uint64_t seed
 }
 
 GaugeWriter::~GaugeWriter() {
-  if (hourly_) std::fclose(hourly_);
-  if (daily_) std::fclose(daily_);
+  for (std::FILE* f : {hourly_, daily_, txt_})
+    if (f) std::fclose(f);
 }
 
 void GaugeWriter::close() {
-  if (hourly_ && std::fclose(hourly_) != 0) throw std::runtime_error(dir_ + "/gauges: write failed");
-  if (daily_ && std::fclose(daily_) != 0) throw std::runtime_error(dir_ + "/gauges: write failed");
-  hourly_ = daily_ = nullptr;
-  year_ = -1;
+  for (std::FILE* f : {hourly_, daily_, txt_})
+    if (f && std::fclose(f) != 0) throw std::runtime_error(dir_ + "/gauges: write failed");
+  hourly_ = daily_ = txt_ = nullptr;
+  year_ = month_ = -1;
+}
+
+void GaugeWriter::open_month(int y, int m) {
+  if (txt_ && std::fclose(txt_) != 0) throw std::runtime_error(dir_ + "/gauges: write failed");
+  char name[64];
+  std::snprintf(name, sizeof name, "/gauges/SURF_CLI_CHN_MUL_DAY-PRE-13011-%04d%02d.TXT", y, m);
+  txt_ = std::fopen((dir_ + name).c_str(), "w");
+  if (!txt_) throw std::runtime_error(dir_ + name + ": cannot create");
+  month_ = m;
 }
 
 void GaugeWriter::open_year(int y) {
@@ -108,9 +117,11 @@ void GaugeWriter::open_year(int y) {
   const std::string h = dir_ + "/gauges/hourly_" + std::to_string(y) + ".csv";
   const std::string d = dir_ + "/gauges/daily_" + std::to_string(y) + ".csv";
   hourly_ = std::fopen(h.c_str(), "w");
-  daily_ = std::fopen(d.c_str(), "w");
-  if (!hourly_ || !daily_) throw std::runtime_error(h + ": cannot create");
+  if (!hourly_) throw std::runtime_error(h + ": cannot create");
   std::fprintf(hourly_, "station_id,time,PRE_1h,Q_PRE_1h\n");
+  if (cma_txt_) return;
+  daily_ = std::fopen(d.c_str(), "w");
+  if (!daily_) throw std::runtime_error(d + ": cannot create");
   std::fprintf(daily_, "station_id,date,PRE_20_08,PRE_08_20,PRE_20_20,QC\n");
 }
 
@@ -124,6 +135,7 @@ void GaugeWriter::add_day(DayNumber day, const std::vector<float>& truth) {
   int y, m, d;
   ymd_from_day(day, y, m, d);
   if (y != year_) open_year(y);
+  if (cma_txt_ && m != month_) open_month(y, m);
   const double doy = day_of_year(day), warm = warm_season_weight(doy);
   const double catch_ratio = 1.0 - 0.25 * (1.0 - warm);
   const std::string date = format_date(day);
@@ -160,6 +172,10 @@ void GaugeWriter::add_day(DayNumber day, const std::vector<float>& truth) {
         std::fprintf(hourly_, "%s,%04d-%02d-%02d %02d:00,%d.%d,0\n", st_[s].id.c_str(), hy, hm, hd, hh,
                      tenths[h] / 10, tenths[h] % 10);
     }
+    if (cma_txt_) {
+      write_txt_row(s, y, m, d, out, tenths, trace);
+      continue;
+    }
     if (out) {
       std::fprintf(daily_, "%s,%s,%d,%d,%d,8\n", st_[s].id.c_str(), date.c_str(), kMissing, kMissing, kMissing);
       continue;
@@ -178,6 +194,26 @@ void GaugeWriter::add_day(DayNumber day, const std::vector<float>& truth) {
     std::fprintf(daily_, "%s,%s,%s,%s,%s,0\n", st_[s].id.c_str(), date.c_str(), column(0, 12).c_str(),
                  column(12, 24).c_str(), column(0, 24).c_str());
   }
+}
+
+// One CMA daily TXT record: coordinates as DDMM integers (rounded to the
+// minute), elevation in 0.1 m, amounts as integers of 0.1 mm.
+void GaugeWriter::write_txt_row(size_t s, int y, int m, int d, bool out, const int* tenths, const bool* trace) {
+  auto ddmm = [](double v) {
+    int deg = int(std::floor(v)), min = int(std::lround((v - deg) * 60));
+    if (min == 60) ++deg, min = 0;
+    return deg * 100 + min;
+  };
+  auto column = [&](int h0, int h1) {
+    int sum = 0;
+    bool tr = false;
+    for (int h = h0; h < h1; ++h) sum += tenths[h], tr = tr || trace[h];
+    return out ? kMissing : sum == 0 && tr ? kTrace : sum;
+  };
+  const int qc = out ? 8 : 0;
+  std::fprintf(txt_, "%5s %5d %5d %6ld %4d %2d %2d %7d %7d %7d %d %d %d\n", st_[s].id.c_str(), ddmm(st_[s].lat),
+               ddmm(st_[s].lon), std::lround(st_[s].elevation_m * 10), y, m, d, column(0, 12), column(12, 24),
+               column(0, 24), qc, qc, qc);
 }
 
 }  // namespace rf::io::synth

@@ -9,6 +9,10 @@
 //      hours ending 13..00 UTC, PRE_08_20 hours ending 01..12 UTC.
 // Amounts are mm with one decimal; 32700 = trace (< 0.05 mm but wet), 32766 =
 // missing (QC 8). Rows of CMA day D go to the files of D's year.
+// cma_txt: instead of daily_YYYY.csv, the CMA daily TXT as distributed,
+//  gauges/SURF_CLI_CHN_MUL_DAY-PRE-13011-YYYYMM.TXT: headerless, one row per
+//  station-day: station lat(DDMM) lon(DDDMM) elevation(0.1 m) year month day
+//  P20-08 P08-20 P20-20 (0.1 mm, 32700 trace, 32766 missing) QC QC QC (0 or 8).
 #pragma once
 #include <cstdint>
 #include <cstdio>
@@ -29,7 +33,7 @@ std::vector<Station> load_stations(const std::string& path);  // empty path: the
 
 class GaugeWriter {
  public:
-  GaugeWriter(std::string out_dir, std::vector<Station> stations, uint64_t seed);
+  GaugeWriter(std::string out_dir, std::vector<Station> stations, uint64_t seed, bool cma_txt = false);
   ~GaugeWriter();
   GaugeWriter(const GaugeWriter&) = delete;
   GaugeWriter& operator=(const GaugeWriter&) = delete;
@@ -39,13 +43,16 @@ class GaugeWriter {
 
  private:
   void open_year(int year);
+  void open_month(int year, int month);
+  void write_txt_row(size_t station, int y, int m, int d, bool out, const int* tenths, const bool* trace);
   std::string dir_;
   std::vector<Station> st_;
   std::vector<size_t> pixel_;     // extended-grid index of each station
   std::vector<int> outage_left_;  // days of outage still to come, per station
   uint64_t seed_;
-  int year_ = -1;
-  std::FILE *hourly_ = nullptr, *daily_ = nullptr;
+  bool cma_txt_;
+  int year_ = -1, month_ = -1;
+  std::FILE *hourly_ = nullptr, *daily_ = nullptr, *txt_ = nullptr;
 };
 
 }  // namespace rf::io::synth

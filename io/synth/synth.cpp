@@ -48,6 +48,8 @@ struct ProductRun {
 SynthSummary run_synth(const SynthOptions& opt) {
   if (opt.end < opt.start) throw std::runtime_error("synth: --end is before --start");
   if (opt.out_dir.empty()) throw std::runtime_error("synth: --out is required");
+  if (opt.gauge_format != "csv" && opt.gauge_format != "cma-txt")
+    throw std::runtime_error("synth: --gauge-format must be csv or cma-txt, got '" + opt.gauge_format + "'");
   if (opt.cmorph_format != "bz2" && opt.cmorph_format != "nc")
     throw std::runtime_error("synth: --cmorph-format must be bz2 or nc, got '" + opt.cmorph_format + "'");
   (void)era5_policy(opt.era5_layout);  // validates before anything is written
@@ -82,7 +84,8 @@ SynthSummary run_synth(const SynthOptions& opt) {
   const bool cmorph_nc = opt.cmorph_format == "nc";
   if (cmorph && !cmorph_nc) cmorph_writer = std::make_unique<CmorphWriter>(cmorph->model.window());
   std::unique_ptr<GaugeWriter> gauges;
-  if (opt.gauges) gauges = std::make_unique<GaugeWriter>(dir, load_stations(opt.stations_path), opt.seed);
+  if (opt.gauges)
+    gauges = std::make_unique<GaugeWriter>(dir, load_stations(opt.stations_path), opt.seed, opt.gauge_format == "cma-txt");
   std::unique_ptr<DailyNcWriter> truth_nc;
   long files = 0;
 
@@ -245,6 +248,7 @@ SynthSummary run_synth(const SynthOptions& opt) {
                format_date(opt.start).c_str(), format_date(opt.end).c_str());
   for (auto& r : runs) std::fprintf(f, " %s", product_name(r->p));
   std::fprintf(f, "\ncmorph_format %s", opt.cmorph_format.c_str());
+  std::fprintf(f, "\ngauge_format %s", opt.gauge_format.c_str());
   std::fprintf(f, "\ngauges %s\nera5_layout %s\nimerg_version %s\nday_convention CMA (D-1 12:00 UTC to D 12:00 UTC)\n",
                opt.gauges ? "yes" : "no", opt.era5_layout.c_str(),
                opt.imerg_version ? std::to_string(opt.imerg_version).c_str() : "by period (V06B 2000-06..2021-09, else V07B)");

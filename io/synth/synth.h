@@ -25,6 +25,7 @@ struct SynthOptions {
   std::string cmorph_format = "bz2";      // bz2 (CPC binary) | nc (NCEI CDR netCDF, ~6x cheaper to write)
   int imerg_version = 0;                  // 0: by period (imerg_version_for), 6 or 7: forced
   std::string stations_path;              // empty: the built-in Qinghai station list
+  std::string gauge_format = "csv";       // csv (daily_YYYY.csv) | cma-txt (the CMA daily TXT as distributed)
   bool progress = false;                  // a line per month on stderr
 };
 

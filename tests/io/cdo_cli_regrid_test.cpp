@@ -10,6 +10,7 @@
 #include "io/cf/writer.h"
 #include "io/regrid/regrid.h"
 #include "tests/io/io_fixture.h"
+#include "tests/io/readers_fixture.h"
 
 namespace rf::io {
 namespace {
@@ -68,6 +69,38 @@ TEST(CliRegrid, NearestAndBilinearMatchCdo) {
                 " --var tp_daily " + c.dir / "in.nc" + " " + c.dir / "fast.nc", &out), 0) << out;
   expect_same(c.dir / "fast.nc", c.dir / "nearest.nc", 0.0);
   EXPECT_EQ(read_cf_var_info(c.dir / "fast.nc", "tp_daily").units, "mm day-1");
+}
+
+// An hourly file (ERA5 as the CDS sends it: valid_time in seconds since 1970,
+// 24 steps in one day, no bounds) regrids like cdo remapnn: the values match
+// cdo's, the time axis is the input's, value for value.
+TEST(CliRegrid, AnyTimeAxisIsKeptAsInTheInput) {
+  test::ScratchDir d;
+  const std::vector<double> lon = test::axis(94.0, 0.25, 12), lat = test::axis(37.0, -0.25, 10);
+  std::vector<UnixSeconds> stamps;
+  for (int h = 1; h <= 24; ++h) stamps.push_back(day_start(day_from_ymd(2020, 7, 1)) + h * 3600);
+  test::write_era5(d / "hourly.nc", false, lon, lat, stamps, test::rain(24 * 12 * 10, 5, 0.003f));
+  const std::string spec = "94.5,96.5,0.05,35,36.5,0.05";
+  std::string out;
+  ASSERT_EQ(run(binary() + " regrid --method nearest --grid " + spec + " --var tp --no-valid-steps " + d / "hourly.nc" +
+                    " " + d / "ours.nc", &out), 0) << out;
+  const CfTimeAxis in = read_cf_time_axis(d / "hourly.nc", "tp"), got = read_cf_time_axis(d / "ours.nc", "tp");
+  EXPECT_EQ(got.values, in.values);
+  EXPECT_EQ(got.units, "seconds since 1970-01-01");
+  EXPECT_TRUE(got.bounds.empty());
+  EXPECT_EQ(read_cf_var_info(d / "ours.nc", "tp").units, "m");
+  const DailyCube ours = read_cf_daily(d / "ours.nc", "tp"), src = read_cf_daily(d / "hourly.nc", "tp");
+  ASSERT_EQ(ours.nt(), 24u);
+  // Nearest neighbour by hand at one target cell: (94.525E, 35.025N) -> source (94.5, 35.0).
+  const size_t si = 2, sj = 8;  // lon 94 + 2*0.25, lat 37 - 8*0.25
+  for (size_t t = 0; t < 24; ++t) EXPECT_EQ(ours.day_ptr(t)[0], src.day_ptr(t)[sj * 12 + si]) << t;
+  if (!test::cdo_available()) GTEST_SKIP() << "cdo not installed: values checked by hand only";
+  write_cdo_griddes(parse_grid_spec(spec), d / "grid.txt");
+  ASSERT_EQ(run("cdo -s -f nc4 remapnn," + d / "grid.txt" + " " + d / "hourly.nc" + " " + d / "cdo.nc", &out), 0) << out;
+  const DailyCube c = read_cf_daily(d / "cdo.nc", "tp");
+  ASSERT_EQ(c.precip.size(), ours.precip.size());
+  for (size_t k = 0; k < c.precip.size(); ++k) ASSERT_EQ(ours.precip[k], c.precip[k]) << k;
+  EXPECT_EQ(read_cf_time_axis(d / "cdo.nc", "tp").values, in.values);
 }
 
 TEST(CliRegrid, BadInputsFailWithOneLineAndNoOutput) {

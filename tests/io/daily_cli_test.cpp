@@ -2,7 +2,9 @@
 // UTC daily totals on the native window, regridded, GSMaP via the built-in
 // descriptor, and one-line errors with exit status 1.
 #include <gtest/gtest.h>
+#include <netcdf.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -167,6 +169,60 @@ TEST(DailyCli, GsmapBuiltinDescriptorAndErrors) {
   EXPECT_EQ(run(bin() + " daily --product imerg --input '" + (d / "*/*/*/*.gz") + "' --start 2020-07-02 --end 2020-07-02 --out " + out,
                 &log), 1);
   EXPECT_NE(log.find("not an IMERG file name"), std::string::npos) << log;
+}
+
+// One truncated download among 24 hourly GSMaP files: skipped (named on stderr
+// and in the output's history), its hour missing, so the day is missing unless
+// --max-missing allows it (then rescaled); --on-bad-file fail stops at it.
+TEST(DailyCli, TruncatedFileIsSkippedAndNamedOrFails) {
+  ScratchDir d;
+  const auto w = synth::native_window(synth::Product::GSMAP);
+  const synth::GsmapWriter gw(w);
+  std::vector<float> mm(w.size());
+  for (int h = 0; h < 24; ++h) {
+    for (size_t k = 0; k < mm.size(); ++k) mm[k] = 0.1f * float((k + size_t(h)) % 7);
+    gw.write(d.path.string(), day_start(kD - 1) + 12 * 3600 + h * 3600, mm.data());
+  }
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(d.path))
+    if (e.is_regular_file()) files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  ASSERT_EQ(files.size(), 24u);
+  const std::string bad = files[5];
+  std::filesystem::resize_file(bad, 64);  // inside the region rows (a cut after them is never read)
+  const std::string glob = d / "*/*/*/gsmap_gauge.*.dat.gz";
+  const std::string in = "'" + glob + "' --start 2020-07-02 --end 2020-07-02";
+  std::string log;
+  ASSERT_EQ(run(bin() + " daily --product gsmap --input " + in + " --out " + (d / "a.nc"), &log), 0) << log;
+  EXPECT_NE(log.find("skipped unreadable file " + bad), std::string::npos) << log;
+  EXPECT_NE(log.find("24 files read (1 skipped as unreadable)"), std::string::npos) << log;
+  const DailyCube a = read_cf_daily(d / "a.nc");
+  EXPECT_TRUE(std::isnan(a.precip[0]));
+  EXPECT_EQ(a.valid_steps[0], 23);
+  {
+    int nc = -1;
+    ASSERT_EQ(nc_open((d / "a.nc").c_str(), NC_NOWRITE, &nc), NC_NOERR);
+    size_t len = 0;
+    ASSERT_EQ(nc_inq_attlen(nc, NC_GLOBAL, "history", &len), NC_NOERR);
+    std::string h(len, '\0');
+    nc_get_att_text(nc, NC_GLOBAL, "history", h.data());
+    nc_close(nc);
+    EXPECT_NE(h.find("skipped 1 unreadable input file(s): " + bad), std::string::npos) << h;
+  }
+  ASSERT_EQ(run(bin() + " daily --product gsmap --input " + in + " --max-missing 1 --out " + (d / "b.nc"), &log), 0) << log;
+  const DailyCube b = read_cf_daily(d / "b.nc");
+  const Grid g = w.grid();
+  size_t k0 = 0;
+  for (size_t j = 0; j < g.ny(); ++j)
+    for (size_t i = 0; i < g.nx(); ++i)
+      if (std::abs(g.lon[i] - b.grid.lon[0]) < 1e-6 && std::abs(g.lat[j] - b.grid.lat[0]) < 1e-6) k0 = j * g.nx() + i;
+  double sum23 = 0;
+  for (int h = 0; h < 24; ++h)
+    if (h != 5) sum23 += 0.1 * double((k0 + size_t(h)) % 7);
+  EXPECT_NEAR(b.precip[0], sum23 * 24 / 23, 1e-4);
+  EXPECT_EQ(run(bin() + " daily --product gsmap --input " + in + " --on-bad-file fail --out " + (d / "c.nc"), &log), 1);
+  EXPECT_NE(log.find(bad), std::string::npos) << log;
+  EXPECT_FALSE(std::filesystem::exists(d / "c.nc"));
 }
 
 }  // namespace

@@ -119,6 +119,53 @@ TEST_F(GaugeRoundTrip, UtcDayFromDailyHalvesEqualsHourlyUtcSums) {
   EXPECT_GT(compared, 600);
 }
 
+// The twin written as the CMA daily TXT (--gauge-format cma-txt, a month
+// boundary inside) reads back, by content, to the same CMA and UTC days as the
+// CSV twin of the same seed; its stations carry the TXT's DDMM coordinates.
+TEST(GaugeRoundTrip2, CmaDailyTxtTwinEqualsTheCsvTwin) {
+  const auto root = std::filesystem::temp_directory_path() / ("rf_gauge_txt_" + std::to_string(::getpid()));
+  synth::SynthOptions o;
+  o.start = parse_date("2000-01-29");
+  o.end = parse_date("2000-02-03");
+  o.products = {synth::Product::ERA5};
+  o.seed = 7;
+  o.out_dir = (root / "csv").string();
+  synth::run_synth(o);
+  o.gauge_format = "cma-txt";
+  o.out_dir = (root / "txt").string();
+  synth::run_synth(o);
+  const std::vector<std::string> txt = {(root / "txt/gauges/SURF_CLI_CHN_MUL_DAY-PRE-13011-200001.TXT").string(),
+                                        (root / "txt/gauges/SURF_CLI_CHN_MUL_DAY-PRE-13011-200002.TXT").string()};
+  ASSERT_TRUE(std::filesystem::exists(txt[0]) && std::filesystem::exists(txt[1]));
+  EXPECT_FALSE(std::filesystem::exists(root / "txt/gauges/daily_2000.csv"));
+  for (DayConvention conv : {DayConvention::CMA, DayConvention::UTC}) {
+    GaugeOptions opt;
+    opt.convention = conv;
+    const DayNumber first = parse_date("2000-01-29"), last = parse_date(conv == DayConvention::UTC ? "2000-02-02" : "2000-02-03");
+    const GaugeDaily a = read_gauges_daily({(root / "csv/gauges/daily_2000.csv").string()}, first, last, opt);
+    const GaugeDaily b = read_gauges_daily(txt, first, last, opt);
+    ASSERT_EQ(a.ids, b.ids);
+    int valid = 0;
+    for (size_t i = 0; i < a.mm.size(); ++i) {
+      ASSERT_EQ(std::isnan(a.mm[i]), std::isnan(b.mm[i])) << i;
+      if (std::isnan(a.mm[i])) continue;
+      EXPECT_NEAR(a.mm[i], b.mm[i], 1e-5) << a.ids[i / a.days.size()];
+      EXPECT_EQ(a.trace[i], b.trace[i]);
+      ++valid;
+    }
+    EXPECT_GT(valid, 200);
+  }
+  const auto st_csv = read_gauge_stations((root / "csv/gauges/stations.csv").string());
+  const auto st_txt = read_gauge_stations(txt[0]);
+  ASSERT_EQ(st_csv.size(), st_txt.size());
+  for (size_t i = 0; i < st_csv.size(); ++i) {
+    EXPECT_NEAR(st_csv[i].lat, st_txt[i].lat, 1.0 / 120 + 1e-9);  // DDMM: rounded to the minute
+    EXPECT_NEAR(st_csv[i].lon, st_txt[i].lon, 1.0 / 120 + 1e-9);
+    EXPECT_NEAR(st_csv[i].elevation_m, st_txt[i].elevation_m, 0.05 + 1e-9);
+  }
+  std::filesystem::remove_all(root);
+}
+
 TEST(BuiltinStations, EqualTheRepositoryCsv) {
   const char* src = std::getenv("RAINFUSE_SOURCE_DIR");
   ASSERT_NE(src, nullptr);

@@ -233,9 +233,11 @@ TEST(EvalSampling, GlobOfYearFilesThroughLoadProduct) {
     for (const auto& p : pts) std::fprintf(f, "%s,x,%.6f,%.6f,3000\n", p.id.c_str(), p.lat, p.lon);
     std::fclose(f);
   }
-  rf::eval::PointValues gauges;
-  for (const auto& p : pts) gauges[{p.id, day_from_ymd(2020, 1, 1)}] = 1.0;
-  const auto got = rf::pipe::load_product({"p", (dir.path / "p_20*.nc").string()}, gauges, stations_csv, "");
+  rf::pipe::StandaloneGauges gauges;
+  for (const auto& p : pts) gauges.values[{p.id, day_from_ymd(2020, 1, 1)}] = 1.0;
+  gauges.stations = rf::io::read_gauge_stations(stations_csv);
+  gauges.stations_from = stations_csv;
+  const auto got = rf::pipe::load_product({"p", (dir.path / "p_20*.nc").string()}, gauges, "");
   EXPECT_EQ(got.size(), pts.size() * 21);
   size_t checked = 0;
   for (const auto& [path, cube] : {std::pair{dir.path / "p_2019.nc", &y2019}, std::pair{dir.path / "p_2020.nc", &y2020}}) {

@@ -208,6 +208,36 @@ TEST(EvaluateCli, WritesTablesAndExitsZero) {
   EXPECT_EQ(rainfuse("--help").code, 0);
 }
 
+// The same gauges as the CMA daily TXT as distributed (0.1 mm, DDMM, QC per
+// value), a monthly glob, plus a station far outside the grid (a national
+// file): the TXT's own coordinates place A and B, C is skipped, the scores are
+// the hand-computed ones.
+TEST(EvaluateCli, CmaDailyTxtGaugesAsDistributed) {
+  Fixture f;
+  {
+    std::ofstream t(f.dir + "/SURF_CLI_CHN_MUL_DAY-PRE-13011-202007.TXT");
+    const int g[2][3] = {{10, 0, 50}, {20, 5, 0}};  // 0.1 mm
+    const char* head[2] = {"52001  3603  9959  30000", "52002  3627 10106  31000"};
+    for (int s = 0; s < 2; ++s)
+      for (int d = 0; d < 3; ++d)
+        t << head[s] << " 2020  7  " << d + 1 << "  " << g[s][d] / 2 << "  " << g[s][d] - g[s][d] / 2 << "  "
+          << g[s][d] << "  0  0  0\n";
+    t << "54511  3612 11000   3130 2020  7  1  999  999  1998  0  0  0\n";
+    std::ofstream(f.dir + "/SURF_CLI_CHN_MUL_DAY-PRE-13011-202006.TXT")
+        << "52001  3603  9959  30000 2020  6 30  32766  32766  32766  8  8  8\n";
+  }
+  const std::string out = f.dir + "/txt";
+  auto r = rainfuse("--gauges '" + f.dir + "/SURF_CLI_CHN_MUL_DAY-PRE-13011-2020*.TXT' --product grid=" + f.grid_nc +
+                    " --out " + out + " --no-plots");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("1 of 3 gauge stations lie outside its grid"), std::string::npos) << r.output;
+  auto m = read_metrics(out + "/metrics.csv");
+  EXPECT_EQ(m.at("grid|pooled").at("n"), "6");
+  EXPECT_NEAR(num(m.at("grid|pooled").at("mae")), 4.0 / 6.0, 1e-4);
+  EXPECT_NEAR(num(m.at("grid|pooled").at("rmse")), 1.0, 1e-4);
+  EXPECT_NEAR(num(m.at("grid|station:52001").at("rmse")), std::sqrt(5.0 / 3.0), 1e-4);
+}
+
 TEST(EvaluateCli, DrawsScatterAndBarsWhenGnuplotIsThere) {
   if (!rf::plots::plots_available()) GTEST_SKIP() << "gnuplot not installed";
   Fixture f;

@@ -101,12 +101,24 @@ TEST(PrepareFork, ChildErrorArrivesWithTheFileName) {
   ASSERT_FALSE(imerg.years[1].files.empty());
   const std::string bad = imerg.years[1].files.front();
   std::ofstream(bad, std::ios::trunc) << "not an HDF5 file";
+  imerg.on_bad = io::OnBadFile::Fail;
   prep::ForkedReads reads({&imerg});
   try {
     reads.join();
     FAIL() << "a corrupt file was read without error";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(no_child_left());
+  // prepare.on_bad_file = skip: the child reads the rest and names the bad file.
+  {
+    std::vector<prep::SourceJob> skip = twin.plan();
+    skip[1].on_bad = io::OnBadFile::Skip;
+    prep::ForkedReads r({&skip[1]});
+    r.join();
+    ASSERT_EQ(skip[1].years[1].skipped.size(), 1u);
+    EXPECT_EQ(skip[1].years[1].skipped[0].rfind(bad, 0), 0u) << skip[1].years[1].skipped[0];
+    EXPECT_FALSE(skip[1].years[1].built.precip.empty());
   }
   EXPECT_TRUE(no_child_left());
   // Destroyed without join (the caller failed first): the child is killed and reaped.

@@ -17,11 +17,13 @@ constexpr const char* kUsage =
     "usage: rainfuse daily --product era5|imerg|gldas|gsmap|cmorph|grads --input GLOB --start YYYY-MM-DD\n"
     "         --end YYYY-MM-DD --out OUT.nc [--ctl FILE --units mm/hr|mm [--var NAME]] [--day cma|utc]\n"
     "         [--grid GRID --method nearest|bilinear|bicubic] [--region lon0,lon1,lat0,lat1] [--halo N]\n"
-    "         [--max-missing N] [--stamp start|end] [--deflate 0-9]\n"
+    "         [--max-missing N] [--stamp start|end] [--on-bad-file skip|fail] [--deflate 0-9]\n"
     "  --day cma    (default) 20:00-20:00 Beijing = 12-12 UTC, dated by the day it ends on\n"
     "  --day utc    00-24 UTC\n"
     "  --max-missing N  steps a cell-day may miss (rescaled by expected/valid); default 0\n"
     "  --stamp      GLDAS files without time_bnds/begin_time: stamp = start or end of the 3 h mean\n"
+    "  --on-bad-file skip (default): a file that cannot be read (truncated, corrupt) is named on stderr\n"
+    "               and in the output's history, its steps count as missing; fail: stop at it\n"
     "  GLOB is a shell pattern (quote it); several files; files outside [start-1, end+1] are skipped\n";
 
 io::Region parse_region(const std::string& s) {
@@ -37,7 +39,7 @@ io::Region parse_region(const std::string& s) {
 
 int cmd_daily(const Argv& argv) {
   const Args args(argv, {"product", "input", "ctl", "units", "var", "start", "end", "day", "grid", "method", "region",
-                         "halo", "max-missing", "stamp", "out", "deflate"});
+                         "halo", "max-missing", "stamp", "out", "deflate", "on-bad-file"});
   if (args.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -73,14 +75,22 @@ int cmd_daily(const Argv& argv) {
   } else {
     input = args.required("input");
   }
-  size_t nread = 0;
-  const io::DailyCube cube = io::daily_from_files(product, ro, io::glob_files(input), first, last, day, &nread);
+  io::OnBadFile on_bad;
+  try {
+    on_bad = io::parse_on_bad_file(args.get_or("on-bad-file", "skip"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--") + e.what());
+  }
+  io::FilesRead report;
+  const io::DailyCube cube = io::daily_from_files(product, ro, io::glob_files(input), first, last, day, &report, on_bad);
+  for (const auto& s : report.skipped) std::fprintf(stderr, "rainfuse daily: skipped unreadable file %s\n", s.c_str());
 
   io::CfOptions opt;
   opt.source = std::string(io::product_name(product)) + " files " + input;
   opt.model = "none";
   opt.history = "rainfuse daily";
   for (const auto& a : argv) opt.history += " " + a;
+  if (!report.skipped.empty()) opt.history += "\n" + io::skipped_files_note(report.skipped);
   opt.deflate_level = int(args.get_int("deflate", 4));
   opt.title = std::string("daily precipitation of ") + io::product_name(product) + " (" +
               (day.convention == io::DayConvention::CMA ? "CMA day 20:00-20:00 Beijing = 12-12 UTC" : "UTC day") + ")";
@@ -91,8 +101,9 @@ int cmd_daily(const Argv& argv) {
   } else {
     io::write_cf_daily(out, cube, opt);
   }
-  std::printf("rainfuse daily: %s, %zu files read, %zu days on %zux%zu -> %s\n", io::product_name(product), nread,
-              cube.nt(), cube.grid.nx(), cube.grid.ny(), out.c_str());
+  std::printf("rainfuse daily: %s, %zu files read (%zu skipped as unreadable), %zu days on %zux%zu -> %s\n",
+              io::product_name(product), report.read, report.skipped.size(), cube.nt(), cube.grid.nx(), cube.grid.ny(),
+              out.c_str());
   return 0;
 }
 

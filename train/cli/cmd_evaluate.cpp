@@ -17,12 +17,15 @@ namespace rf::cli {
 
 static const char* kUsage =
     "usage: rainfuse evaluate --gauges G.csv --product NAME=PATH [--product NAME=PATH ...] --out DIR\n"
-    "                         [--stations FILE] [--thresholds 0.1,1] [--var precipitation]\n"
+    "                         [--stations FILE] [--day cma|utc] [--thresholds 0.1,1] [--var precipitation]\n"
     "                         [--all-pairs] [--no-plots]\n"
     "       rainfuse evaluate [--config FILE] [--out DIR] [--start/--end YYYY-MM-DD] [--set KEY=VALUE ...]\n"
     "                         [--thresholds 0.1,1] [--no-plots] [--quiet]\n"
     "Standalone form: scores products against gauges. G.csv and point products are CSV\n"
-    "station_id,date,value (mm/day); a gridded PATH is CF netCDF (time, lat, lon) or a glob of\n"
+    "station_id,date,value (mm/day); G may also be the CMA daily TXT as distributed\n"
+    "(SURF_CLI_CHN_MUL_DAY-PRE-13011-YYYYMM.TXT, a file or a quoted glob): its 20-20 BJT totals\n"
+    "(--day utc: P08-20(D) + P20-08(D+1)) are scored, its own coordinates place the stations\n"
+    "and stations outside a product's grid are skipped. A gridded PATH is CF netCDF (time, lat, lon) or a glob of\n"
     "such files, sampled at the cell holding each gauge (station coordinates from --stations,\n"
     "default the built-in Qinghai list). By default every method is scored on the same\n"
     "station-days (those where the gauge and every product are valid); --all-pairs scores each\n"
@@ -55,7 +58,7 @@ static std::vector<double> parse_thresholds(const std::string& s) {
 
 int cmd_evaluate(const Argv& argv) {
   auto valued = pipe::pipeline_flags();
-  for (const char* f : {"gauges", "product", "stations", "thresholds", "var"}) valued.emplace_back(f);
+  for (const char* f : {"gauges", "product", "stations", "thresholds", "var", "day"}) valued.emplace_back(f);
   Args a(argv, valued, {"all-pairs", "no-plots", "quiet"});
   if (a.help()) {
     std::fputs(kUsage, stdout);
@@ -72,6 +75,8 @@ int cmd_evaluate(const Argv& argv) {
     if (o.products.empty()) throw UsageError("--product NAME=PATH is required with --gauges");
     o.stations = a.get_or("stations", "");
     o.var = a.get_or("var", "");
+    o.day = a.get_or("day", "cma");
+    if (o.day != "cma" && o.day != "utc") throw UsageError("--day must be cma or utc");
     if (auto t = a.get("thresholds")) o.thresholds = parse_thresholds(*t);
     o.all_pairs = a.has("all-pairs");
     o.plots = !a.has("no-plots");
@@ -80,7 +85,7 @@ int cmd_evaluate(const Argv& argv) {
     if (!a.has("quiet")) std::fprintf(stderr, "evaluate: wrote %s/metrics.csv and %s/metrics.md\n", o.out.c_str(), o.out.c_str());
     return 0;
   }
-  for (const char* f : {"stations", "var", "all-pairs"})
+  for (const char* f : {"stations", "var", "all-pairs", "day"})
     if (a.has(f)) throw UsageError(std::string("--") + f + " belongs to the standalone form (--gauges/--product)");
   pipe::set_quiet(a.has("quiet"));
   auto cfg = pipe::run_config_from_args(a);

@@ -21,7 +21,9 @@ constexpr const char* kUsage =
     "  bilinear == cdo remapbil, bicubic == cdo remapbic (SCRIP Hermite), within 1e-5\n"
     "  keys     Keys cubic convolution (a = -0.5); NOT cdo remapbic\n"
     "  --mask   add the Qinghai province mask (gmt-dcw CN.QH)\n"
-    "  --fast-deflate  row-repeat deflate encoder: ~5x faster, ~30 % larger files\n";
+    "  --fast-deflate  row-repeat deflate encoder: ~5x faster, ~30 % larger files\n"
+    "  The input's time axis is kept as it is (any step: hourly, half-hourly, daily; values,\n"
+    "  units, calendar and bounds), like cdo.\n";
 
 std::string join(const Argv& argv) {
   std::string s = "rainfuse regrid";
@@ -66,6 +68,7 @@ int cmd_regrid(const Argv& argv) {
   opt.pack_int16 = args.has("pack-int16");
   opt.write_qinghai_mask = args.has("mask");
   opt.write_valid_steps = !args.has("no-valid-steps");
+  opt.time_axis = io::read_cf_time_axis(in, var);  // any time step, values and bounds as in the input (as cdo)
   io::write_cf_regridded(out, src, plan, opt);  // regridded chunk by chunk, no target cube in memory
   std::printf("rainfuse regrid: %s -> %s (%zu steps, %zux%zu -> %zux%zu, %s)\n", in.c_str(), out.c_str(), src.nt(),
               src.grid.nx(), src.grid.ny(), dst.nx(), dst.ny(), io::regrid_method_name(method));

@@ -37,6 +37,11 @@ min_coverage = 0.5               # a source is available on a day when >= this f
                                  # pixels over the region is valid; a day without a source uses
                                  # the model of the largest available source set
 
+[prepare]
+on_bad_file = "skip"             # a downloaded file that cannot be read (truncated, corrupt) is skipped,
+                                 # named in the log and in the cache file's history, its steps missing
+                                 # (then max_missing_steps decides each cell-day) | "fail": stop at it
+
 # One [[sources]] per model input. name = the channel it feeds
 # (era5|imerg|gldas|gsmap|cmorph); product = its reader (default: name;
 # "grads" = any flat binary described by `ctl`); paths = glob patterns
@@ -67,11 +72,17 @@ paths = ["download/cmorph/*/*/CMORPH_V1.0_ADJ_8km-30min_*.bz2"]
                                        # (needed when product = "grads")
 
 [gauges]
-files = ["download/gauges/daily_*.csv"]  # station_id,date,PRE_20_08,PRE_08_20,PRE_20_20,QC
-format = "daily"                 # daily | hourly (station_id,time,PRE_1h,Q_PRE_1h, summed to days)
-stations = "download/gauges/stations.csv"  # station_id,name,...,lat,lon,elevation_m
-                                 # (leave out: the built-in list of Qinghai's national stations)
-scale = 1.0                      # mm per file unit (0.1 for files in tenths of mm)
+files = ["download/gauges/daily_*.csv"]  # station_id,date,PRE_20_08,PRE_08_20,PRE_20_20,QC, or the CMA
+                                 # SURF_CLI_CHN_MUL_DAY-PRE-13011-YYYYMM.TXT files as distributed
+format = "daily"                 # daily (a CSV, or the CMA daily TXT recognised by its content) | hourly
+                                 # (station_id,time,PRE_1h,Q_PRE_1h, summed to days) | cma-daily-txt (forced)
+stations = "download/gauges/stations.csv"  # station_id,name,...,lat,lon,elevation_m (or a CMA daily TXT)
+                                 # (leave out: the built-in list of Qinghai's national stations);
+                                 # stations of the gauge files not listed here are skipped and counted
+scale = 1.0                      # mm per file unit of a CSV (0.1 for tenths of mm; the TXT is always 0.1 mm)
+utc_offset_hours = 0             # hourly files: 8 when stamped in Beijing time (the hour ENDING at the stamp)
+coordinates = "auto"             # station lat/lon: auto (decimal, or DDMM integers), decimal, ddmm, or
+                                 # dd.mm (36.37 meaning 36 deg 37': never guessed, a warning says when it looks so)
 
 [dem]
 path = "download/dem/qinghai_dem_001.nc"  # netCDF elevation (m), any lon/lat grid; leave out = no DEM

@@ -228,15 +228,21 @@ void set_key(RunConfig& c, const std::string& sec, const std::string& key, const
   } else if (is("period", "min_coverage")) {
     c.min_coverage = get_double(v);
     if (!(c.min_coverage >= 0 && c.min_coverage <= 1)) throw KeyError("must be in [0, 1]");
+  } else if (is("prepare", "on_bad_file")) {
+    c.on_bad_file = one_of(get_string(v), {"skip", "fail"});
   } else if (is("gauges", "files")) {
     c.gauge_files = get_strings(v, false);
     for (auto& p : c.gauge_files) p = resolve(p, base);
   } else if (is("gauges", "format")) {
-    c.gauge_format = one_of(get_string(v), {"daily", "hourly"});
+    c.gauge_format = one_of(get_string(v), {"daily", "hourly", "cma-daily-txt"});
   } else if (is("gauges", "stations")) {
     c.stations = resolve(get_string(v), base);
   } else if (is("gauges", "scale")) {
     c.gauge_scale = get_positive(v);
+  } else if (is("gauges", "utc_offset_hours")) {
+    c.gauge_utc_offset_hours = get_int(v, -12, 14);
+  } else if (is("gauges", "coordinates")) {
+    c.gauge_coordinates = one_of(get_string(v), {"auto", "decimal", "ddmm", "dd.mm"});
   } else if (is("dem", "path")) {
     c.dem = resolve(get_string(v), base);
   } else if (is("dem", "variable")) {
@@ -330,7 +336,7 @@ void set_key(RunConfig& c, const std::string& sec, const std::string& key, const
   }
 }
 
-const char* kSections[] = {"run", "grid", "period", "gauges", "dem", "model", "train", "fuse", "evaluate"};
+const char* kSections[] = {"run", "grid", "period", "prepare", "gauges", "dem", "model", "train", "fuse", "evaluate"};
 
 std::string where_of(const RunConfig& c) { return c.config_path.empty() ? "run configuration" : c.config_path; }
 
@@ -392,6 +398,7 @@ void write_gauges_dem(std::ostringstream& o, const RunConfig& c) {
   o << "\n[gauges]\nfiles = " << quote_list(c.gauge_files) << "\nformat = " << quote(c.gauge_format) << "\n";
   if (!c.stations.empty()) o << "stations = " << quote(c.stations) << "\n";
   o << "scale = " << fmt_double(c.gauge_scale) << "\n";
+  o << "utc_offset_hours = " << c.gauge_utc_offset_hours << "\ncoordinates = " << quote(c.gauge_coordinates) << "\n";
   o << "\n[dem]\n";
   if (!c.dem.empty()) o << "path = " << quote(c.dem) << "\n";
   o << "variable = " << quote(c.dem_var) << "\n";
@@ -574,6 +581,7 @@ std::string run_config_toml(const RunConfig& c) {
   if (c.fuse_end) o << "fuse_end = " << date_or_empty(c.fuse_end) << "\n";
   o << "day = " << quote(c.day) << "\nmax_missing_steps = " << c.max_missing_steps
     << "\nmin_coverage = " << fmt_double(c.min_coverage) << "\n";
+  o << "\n[prepare]\non_bad_file = " << quote(c.on_bad_file) << "\n";
   write_sources(o, c);
   write_gauges_dem(o, c);
   o << "\n[model]\nname = " << quote(c.model) << "\n";
@@ -604,7 +612,8 @@ std::string prepare_fingerprint(const RunConfig& c) {
   o << "[grid]\nnx = " << g.nx() << "\nny = " << g.ny() << "\nlon = " << double_list({g.lon.front(), g.lon.back()})
     << "\nlat = " << double_list({g.lat.front(), g.lat.back()}) << "\nmethod = " << quote(c.regrid_method) << "\n"
     << "\n[period]\nday = " << quote(c.day) << "\nmax_missing_steps = " << c.max_missing_steps
-    << "\nmin_coverage = " << fmt_double(c.min_coverage) << "\n";
+    << "\nmin_coverage = " << fmt_double(c.min_coverage) << "\n"
+    << "\n[prepare]\non_bad_file = " << quote(c.on_bad_file) << "\n";
   std::vector<SourceConfig> sorted = c.sources;
   std::sort(sorted.begin(), sorted.end(), [](const SourceConfig& a, const SourceConfig& b) {
     return source_index(a.name) < source_index(b.name);
@@ -615,6 +624,8 @@ std::string prepare_fingerprint(const RunConfig& c) {
   s.gauge_format = c.gauge_format;
   s.stations = c.stations;
   s.gauge_scale = c.gauge_scale;
+  s.gauge_utc_offset_hours = c.gauge_utc_offset_hours;
+  s.gauge_coordinates = c.gauge_coordinates;
   s.dem = c.dem;
   s.dem_var = c.dem_var;
   write_sources(o, s);

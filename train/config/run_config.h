@@ -48,14 +48,19 @@ struct RunConfig {
   double min_coverage = 0.5;        // a source is "available" on a day when at least this
                                     // fraction of its pixels over the region is valid
 
+  // [prepare]
+  std::string on_bad_file = "skip";  // skip (named in the log and the cache's history) | fail
+
   // [[sources]]
   std::vector<SourceConfig> sources;
 
   // [gauges]
   std::vector<std::string> gauge_files;  // globs of daily or hourly CSVs
-  std::string gauge_format = "daily";    // daily|hourly
-  std::string stations;                  // station metadata CSV ("" = built-in Qinghai list)
-  double gauge_scale = 1.0;              // mm per file unit
+  std::string gauge_format = "daily";    // daily (CSV or CMA daily TXT, by content)|hourly|cma-daily-txt
+  std::string stations;                  // station metadata CSV or CMA daily TXT ("" = built-in Qinghai list)
+  double gauge_scale = 1.0;              // mm per file unit of a CSV (the CMA daily TXT is 0.1 mm by definition)
+  int gauge_utc_offset_hours = 0;        // hourly stamps in UTC + this (8 = Beijing time)
+  std::string gauge_coordinates = "auto";  // station coordinates: auto|decimal|ddmm|dd.mm
 
   // [dem]
   std::string dem;                  // netCDF with an elevation variable ("" = channel 5 is 0)

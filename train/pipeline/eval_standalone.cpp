@@ -81,25 +81,54 @@ std::string pick_grid_variable(const std::string& path, const std::string& wante
                            " three-dimensional variables (" + list + "): choose one with --var");
 }
 
-eval::PointValues load_product(const ProductArg& product, const eval::PointValues& gauges,
-                               const std::string& stations_file, const std::string& var) {
+StandaloneGauges load_standalone_gauges(const StandaloneEvalOptions& opt) {
+  StandaloneGauges g;
+  const std::vector<std::string> files = expand_path("gauges", opt.gauges);
+  if (files.empty()) throw std::runtime_error("--gauges " + opt.gauges + ": no file matches");
+  const bool txt = io::is_cma_daily_txt_file(files[0]);
+  if (!txt && files.size() > 1) throw std::runtime_error("--gauges " + opt.gauges + ": a glob must name CMA daily TXT files");
+  if (txt) {
+    io::GaugeOptions o;
+    o.convention = opt.day == "utc" ? io::DayConvention::UTC : io::DayConvention::CMA;
+    o.format = io::GaugeFileFormat::CmaDailyTxt;
+    const auto [first, last] = io::gauge_daily_span(files, o.format);
+    const io::GaugeDaily d = io::read_gauges_daily(files, first, last, o);
+    for (size_t s = 0; s < d.ids.size(); ++s)
+      for (size_t t = 0; t < d.days.size(); ++t)
+        if (const float v = d.mm[s * d.days.size() + t]; !std::isnan(v)) g.values[{d.ids[s], d.days[t]}] = v;
+    g.national = true;
+  } else {
+    g.values = eval::read_point_csv(files[0]);
+  }
+  if (!opt.stations.empty()) {
+    g.stations = io::read_gauge_stations(opt.stations);
+    g.stations_from = opt.stations;
+  } else if (txt) {
+    for (const auto& f : files)
+      for (auto& s : io::read_gauge_stations(f)) g.stations.push_back(std::move(s));
+    g.stations_from = "the coordinates of " + opt.gauges;
+  } else {
+    g.stations = io::builtin_qinghai_stations();
+    g.stations_from = "the built-in Qinghai station list (give --stations FILE)";
+  }
+  return g;
+}
+
+eval::PointValues load_product(const ProductArg& product, const StandaloneGauges& gauges, const std::string& var) {
   const auto files = expand_path(product.name, product.path);
   if (!is_netcdf_file(files[0])) {
     if (files.size() > 1) throw std::runtime_error(product.path + ": a glob must name netCDF files");
     return eval::read_point_csv(files[0]);
   }
   // Gridded: every gauge station needs coordinates.
-  const auto meta = stations_file.empty() ? io::builtin_qinghai_stations() : io::read_gauge_stations(stations_file);
-  const std::string where = stations_file.empty() ? "the built-in Qinghai station list (give --stations FILE)"
-                                                  : stations_file;
   std::map<std::string, const io::GaugeStation*> by_id;
-  for (const auto& s : meta) by_id[s.id] = &s;
+  for (const auto& s : gauges.stations) by_id.try_emplace(s.id, &s);
   std::vector<io::PointRequest> pts;
-  for (const auto& [key, value] : gauges) {
+  for (const auto& [key, value] : gauges.values) {
     if (!pts.empty() && pts.back().id == key.first) continue;  // keys are sorted by station
     auto it = by_id.find(key.first);
     if (it == by_id.end())
-      throw std::runtime_error("station " + key.first + " of the gauges is not in " + where +
+      throw std::runtime_error("station " + key.first + " of the gauges is not in " + gauges.stations_from +
                                ", so product '" + product.name + "' cannot be sampled at it");
     pts.push_back({key.first, it->second->lon, it->second->lat});
   }
@@ -111,7 +140,10 @@ eval::PointValues load_product(const ProductArg& product, const eval::PointValue
     if (!is_mm_per_day(units))
       std::fprintf(stderr, "evaluate: %s: units of '%s' are '%s', used as mm/day\n", file.c_str(), v.c_str(),
                    units.c_str());
-    const auto s = io::sample_points(file, v, pts);
+    const auto s = io::sample_points(file, v, pts, gauges.national);
+    if (!s.outside.empty())
+      std::fprintf(stderr, "evaluate: %s: %zu of %zu gauge stations lie outside its grid and are skipped\n",
+                   file.c_str(), s.outside.size(), pts.size());
     for (size_t p = 0; p < pts.size(); ++p)
       for (size_t t = 0; t < s.days.size(); ++t) out[{pts[p].id, s.days[t]}] = s.values[p][t];
   }
@@ -123,12 +155,13 @@ std::vector<eval::ScoreRow> run_standalone_evaluate(const StandaloneEvalOptions&
   std::set<std::string> names;
   for (const auto& p : opt.products)
     if (!names.insert(p.name).second) throw std::runtime_error("--product " + p.name + " given twice (duplicate NAME)");
-  const auto gauges = eval::read_point_csv(opt.gauges);
+  const StandaloneGauges sg = load_standalone_gauges(opt);
+  const eval::PointValues& gauges = sg.values;
   if (gauges.empty()) throw std::runtime_error(opt.gauges + ": no gauge rows");
 
   std::vector<eval::MethodSeries> methods;
   for (const auto& p : opt.products) {
-    methods.push_back({p.name, load_product(p, gauges, opt.stations, opt.var)});
+    methods.push_back({p.name, load_product(p, sg, opt.var)});
     long shared = 0;
     for (const auto& [key, v] : methods.back().values)
       if (std::isfinite(v)) {

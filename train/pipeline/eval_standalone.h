@@ -1,6 +1,9 @@
 // `rainfuse evaluate --gauges G.csv --product NAME=PATH ... --out DIR`: scores
 // products users already have against gauges, for any region.
-//   G.csv and point products: station_id,date,value (mm/day, one row per station-day)
+//   G.csv and point products: station_id,date,value (mm/day, one row per station-day);
+//   the gauges may also be CMA daily TXT files as distributed (a file or a glob,
+//   recognised by content; their own coordinates place the stations, their
+//   20-20 BJT totals or, with day = "utc", the rebuilt UTC days are scored)
 //   gridded products: CF netCDF (time, lat, lon), or a glob of such files (one
 //   per year); each gauge takes the value of the cell holding it (io/sample),
 //   the station's coordinates coming from --stations (default the built-in
@@ -9,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "io/gauges/gauges.h"
 #include "train/evaluate/evaluate.h"
 
 namespace rf::pipe {
@@ -20,7 +24,8 @@ struct ProductArg {
 ProductArg parse_product_arg(const std::string& arg);
 
 struct StandaloneEvalOptions {
-  std::string gauges;               // G.csv
+  std::string gauges;               // G.csv, or CMA daily TXT file(s) (a glob)
+  std::string day = "cma";          // CMA daily TXT gauges: cma (20-20 BJT) or utc day
   std::vector<ProductArg> products; // in the order given (the tables keep it)
   std::string out;                  // output folder
   std::string stations;             // station metadata CSV ("" = built-in Qinghai list)
@@ -37,10 +42,19 @@ bool is_netcdf_file(const std::string& path);
 // present, else the only 3-D variable; throws naming the file otherwise.
 std::string pick_grid_variable(const std::string& path, const std::string& wanted);
 
+// The gauges to score against, and the stations that place them: the metadata
+// file if given, else the CMA TXT's own coordinates, else the built-in list.
+struct StandaloneGauges {
+  eval::PointValues values;
+  std::vector<io::GaugeStation> stations;
+  std::string stations_from;  // names the metadata in messages
+  bool national = false;      // CMA TXT: stations outside a product's grid are skipped, not an error
+};
+StandaloneGauges load_standalone_gauges(const StandaloneEvalOptions& opt);
+
 // Reads one product (point CSV, a netCDF file or a glob of netCDF files) at the
-// gauges' stations. `where` names the station metadata in error messages.
-eval::PointValues load_product(const ProductArg& product, const eval::PointValues& gauges,
-                               const std::string& stations_file, const std::string& var);
+// gauges' stations.
+eval::PointValues load_product(const ProductArg& product, const StandaloneGauges& gauges, const std::string& var);
 
 std::vector<eval::ScoreRow> run_standalone_evaluate(const StandaloneEvalOptions& opt);
 

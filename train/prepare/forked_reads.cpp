@@ -93,6 +93,8 @@ std::string encode_results(const std::vector<SourceJob*>& jobs) {
       w.put_vec(c.precip);
       w.put_vec(c.valid_steps);
       w.put(c.steps_per_day);
+      w.put(uint64_t(y.skipped.size()));
+      for (const auto& m : y.skipped) w.put_str(m);
     }
   }
   return w.buf;
@@ -115,6 +117,8 @@ void decode_results(const std::string& buf, const std::vector<SourceJob*>& jobs)
       c.precip = r.get_vec<float>();
       c.valid_steps = r.get_vec<uint16_t>();
       c.steps_per_day = r.get<int>();
+      y.skipped.resize(r.get<uint64_t>());
+      for (auto& m : y.skipped) m = r.get_str();
     }
   }
   if (r.at != buf.size()) throw std::runtime_error("prepare: unexpected bytes from the reading process");

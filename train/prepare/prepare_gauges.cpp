@@ -19,30 +19,30 @@ namespace {
 
 using Series = std::map<std::string, std::vector<float>>;  // id -> [day - first] mm, NaN missing
 
-io::GaugeDaily read_gauge_files(const RunConfig& cfg, const std::vector<std::string>& files, io::DayNumber first,
-                                io::DayNumber last) {
+io::GaugeDaily read_gauge_files(const RunConfig& cfg, const std::vector<std::string>& files, const std::set<std::string>& known,
+                                io::DayNumber first, io::DayNumber last) {
   io::GaugeOptions opt;
   opt.convention = cfg.day == "utc" ? io::DayConvention::UTC : io::DayConvention::CMA;
   opt.scale = cfg.gauge_scale;
-  if (cfg.gauge_format == "daily") return io::read_gauges_daily(files, first, last, opt);
+  opt.utc_offset_hours = cfg.gauge_utc_offset_hours;
+  opt.stations = known;
   if (cfg.gauge_format == "hourly") return io::read_gauges_hourly(files, first, last, opt);
-  throw std::runtime_error("gauges.format: '" + cfg.gauge_format + "' is not daily or hourly");
+  opt.format = cfg.gauge_format == "cma-daily-txt" ? io::GaugeFileFormat::CmaDailyTxt : io::GaugeFileFormat::Auto;
+  if (cfg.gauge_format == "daily" || cfg.gauge_format == "cma-daily-txt") return io::read_gauges_daily(files, first, last, opt);
+  throw std::runtime_error("gauges.format: '" + cfg.gauge_format + "' is not daily, hourly or cma-daily-txt");
 }
 
-// Builds gauges.csv for [first, last]; a station absent from the metadata is
-// an error naming the file that holds it.
+// Builds gauges.csv for [first, last] from the stations in the metadata; the
+// others (a national file holds ~700) are skipped and counted in the log.
 void build_gauges_csv(const RunConfig& cfg, const std::vector<std::string>& files, const std::set<std::string>& known,
                       io::DayNumber first, io::DayNumber last, const std::string& path) {
-  const io::GaugeDaily g = read_gauge_files(cfg, files, first, last);
-  for (const auto& id : g.ids) {
-    if (known.count(id)) continue;
-    for (const auto& f : files) {  // the error path only: find the file that names it
-      const io::GaugeDaily one = read_gauge_files(cfg, {f}, first, last);
-      if (one.station(id) < one.ids.size())
-        throw std::runtime_error(f + ": station '" + id + "' is not in the station metadata (" +
-                                 (cfg.stations.empty() ? std::string("built-in Qinghai list") : cfg.stations) + ")");
-    }
-    throw std::runtime_error("gauges: station '" + id + "' is not in the station metadata");
+  const io::GaugeDaily g = read_gauge_files(cfg, files, known, first, last);
+  if (!g.skipped.empty()) {
+    std::string ids;
+    for (size_t i = 0; i < g.skipped.size() && i < 10; ++i) ids += " " + g.skipped[i];
+    log("prepare: gauges: %zu station(s) (%zu rows) not in the station metadata (%s), skipped:%s%s", g.skipped.size(),
+        g.skipped_rows, cfg.stations.empty() ? "built-in Qinghai list" : cfg.stations.c_str(), ids.c_str(),
+        g.skipped.size() > 10 ? " ..." : "");
   }
   const std::string tmp = path + ".part";
   FILE* f = std::fopen(tmp.c_str(), "w");
@@ -95,15 +95,18 @@ void prepare_gauges(const RunConfig& cfg, Manifest& manifest, Prepared& p) {
     for (const auto& s : cfg.gauge_files) pats += (pats.empty() ? "" : ", ") + s;
     throw std::runtime_error("gauges.files: no file matches (" + pats + ")");
   }
+  std::string coord_warning;
   const std::vector<io::GaugeStation> meta =
-      cfg.stations.empty() ? io::builtin_qinghai_stations() : io::read_gauge_stations(cfg.stations);
+      cfg.stations.empty() ? io::builtin_qinghai_stations()
+                           : io::read_gauge_stations(cfg.stations, io::parse_coordinate_format(cfg.gauge_coordinates), &coord_warning);
+  if (!coord_warning.empty()) log("prepare: warning: %s", coord_warning.c_str());
   std::set<std::string> known;
   for (const auto& m : meta) known.insert(m.id);
 
   char settings[256];
-  std::snprintf(settings, sizeof settings, "gauges format %s scale %.17g day %s\nstations %s\n",
-                cfg.gauge_format.c_str(), cfg.gauge_scale, cfg.day.c_str(),
-                cfg.stations.empty() ? "built-in" : "file");
+  std::snprintf(settings, sizeof settings, "gauges format %s scale %.17g day %s utc_offset %d\nstations %s coordinates %s\n",
+                cfg.gauge_format.c_str(), cfg.gauge_scale, cfg.day.c_str(), cfg.gauge_utc_offset_hours,
+                cfg.stations.empty() ? "built-in" : "file", cfg.gauge_coordinates.c_str());
   const std::string key = settings + (cfg.stations.empty() ? std::string() : stamp_files({cfg.stations})) +
                           stamp_files(files);
   const std::string path = cfg.path("cache/gauges.csv");

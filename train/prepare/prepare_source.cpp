@@ -69,6 +69,7 @@ std::string source_settings(const RunConfig& cfg, const SourceConfig& sc, const 
   if (!sc.ctl.empty()) s += "ctl\n" + stamp_files({sc.ctl});
   if (!sc.variable.empty()) s += "variable " + sc.variable + "\n";
   s += "day " + cfg.day + " max_missing_steps " + std::to_string(cfg.max_missing_steps) + "\n" + box;
+  if (cfg.on_bad_file != "skip") s += "on_bad_file " + cfg.on_bad_file + "\n";
   return s;
 }
 
@@ -104,6 +105,7 @@ SourceJob plan_source(const RunConfig& cfg, const SourceConfig& sc, const io::Gr
   }
   job.day.convention = convention_of(cfg);
   job.day.max_missing_steps = cfg.max_missing_steps;
+  job.on_bad = io::parse_on_bad_file(cfg.on_bad_file);
   job.first = first, job.last = last;
   const io::ProductReader reader(rd.product, rd.opt);
   job.thread_safe = true;
@@ -152,14 +154,16 @@ void read_source(SourceJob& job) {
   const auto t0 = std::chrono::steady_clock::now();
   for (auto& yr : job.years) {
     if (yr.files.empty() || yr.cached) continue;
-    size_t nread = 0;
+    io::FilesRead report;
     try {
-      yr.built = io::daily_from_files(job.product, job.reader, yr.files, yr.build_first, yr.build_last, job.day, &nread);
+      yr.built = io::daily_from_files(job.product, job.reader, yr.files, yr.build_first, yr.build_last, job.day, &report,
+                                      job.on_bad);
     } catch (const std::runtime_error& e) {
       if (!no_step_error(e)) throw;
       yr.empty = true;  // only undated files, none with a step of this year
     }
-    job.timing.files_read += nread;
+    job.timing.files_read += report.read;
+    yr.skipped = std::move(report.skipped);
   }
   job.timing.seconds += seconds_since(t0);
 }
@@ -192,12 +196,15 @@ void finish_source(const RunConfig& cfg, SourceJob& job, const io::Grid& working
     } else {
       ++timing.years_built;
       ++manifest.rebuilt;
+      timing.files_skipped += yr.skipped.size();
+      for (const auto& m : yr.skipped) log("prepare: %s %d: skipped unreadable file %s", sc.name.c_str(), yr.year, m.c_str());
       if (!yr.empty) {
         io::CfOptions opt;
         opt.title = "rainfuse prepare cache: " + sc.name + " daily totals on the native grid";
         opt.source = std::string(io::product_name(job.product)) + " files";
         opt.model = "none";
         opt.history = "rainfuse prepare";
+        if (!yr.skipped.empty()) opt.history += "\n" + io::skipped_files_note(yr.skipped);
         opt.deflate_level = 1;
         io::write_cf_daily(yr.path, yr.built, opt);
         yr.built = io::DailyCube{};

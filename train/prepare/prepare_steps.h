@@ -65,7 +65,7 @@ io::Region grid_box(const io::Grid& g);
 //   finish_source cache writes/reads, the period's native cube, the regrid
 //                 plan to the working grid, source planes, availability (main thread)
 struct SourceTiming {
-  size_t files = 0, files_read = 0;
+  size_t files = 0, files_read = 0, files_skipped = 0;
   int years_built = 0, years_cached = 0, years_absent = 0;
   double seconds = 0;
 };
@@ -74,6 +74,7 @@ struct SourceJob {
   io::Product product = io::Product::ERA5;
   io::ReaderOptions reader;
   io::DayOptions day;
+  io::OnBadFile on_bad = io::OnBadFile::Skip;
   io::DayNumber first = 0, last = 0;
   std::vector<std::string> files;   // every file matched
   bool thread_safe = false;         // every file readable off the main thread
@@ -85,6 +86,7 @@ struct SourceJob {
     std::string artifact, path, key;
     bool cached = false, empty = false;             // empty: files, but no step of the year
     io::DailyCube built;                            // read_source's result
+    std::vector<std::string> skipped;               // read_source: unreadable files ("path: why")
   };
   std::vector<Year> years;
   SourceTiming timing;
