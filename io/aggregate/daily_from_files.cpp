@@ -21,7 +21,8 @@ std::vector<std::string> glob_files(const std::string& pattern) {
 }
 
 DailyCube daily_from_files(Product product, ReaderOptions opt, const std::vector<std::string>& files, DayNumber first,
-                           DayNumber last, const DayOptions& day_opt, size_t* files_read) {
+                           DayNumber last, const DayOptions& day_opt, size_t* files_read,
+                           std::map<std::string, size_t>* stamp_rules) {
   DailyAggregator agg(product_name(product), first, last, day_opt);
   opt.keep_from = agg.need_from();
   opt.keep_to = agg.need_to();
@@ -49,6 +50,7 @@ DailyCube daily_from_files(Product product, ReaderOptions opt, const std::vector
     }
     for (size_t k = 0; k < nb; ++k) {
       if (err[k]) std::rethrow_exception(err[k]);
+      if (stamp_rules && !got[k].stamp_rule.empty()) ++(*stamp_rules)[got[k].stamp_rule];
       for (const Step& s : got[k].steps) agg.add(got[k].grid, s, todo[b0 + k]);
     }
   }

@@ -4,6 +4,7 @@
 // files are read serially (netCDF-C is not thread-safe). Steps are streamed into
 // the aggregator; no more than one batch of steps is in memory.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,10 @@ namespace rf::io {
 std::vector<std::string> glob_files(const std::string& pattern);
 
 // `opt` of the reader gets keep_from/keep_to from the aggregator's days.
+// `stamp_rules` (if given) receives each distinct FileSteps::stamp_rule with
+// the number of files it decided (GLDAS; nothing for the other products).
 DailyCube daily_from_files(Product product, ReaderOptions opt, const std::vector<std::string>& files, DayNumber first,
-                           DayNumber last, const DayOptions& day_opt, size_t* files_read = nullptr);
+                           DayNumber last, const DayOptions& day_opt, size_t* files_read = nullptr,
+                           std::map<std::string, size_t>* stamp_rules = nullptr);
 
 }  // namespace rf::io

@@ -182,44 +182,6 @@ FileSteps ProductReader::read_imerg(const std::string& path) const {
   return out;
 }
 
-// GLDAS Rainf_f_tavg: kg m-2 s-1 mean over 3 hours. Which 3 hours is read from
-// time_bnds (or begin_date/begin_time attributes); a file without either needs
-// an explicit convention, otherwise it is an error.
-FileSteps ProductReader::read_gldas(const std::string& path) const {
-  NcFieldSpec spec{{"Rainf_f_tavg"}, {""}, {"kg m-2 s-1", "kg/m^2/s", "kg m**-2 s**-1"}, true, 1.0, 0};
-  NcField f(path, spec, opt_.region, opt_.halo);
-  FileSteps out{f.grid(), {}};
-  const auto t = stamps(f);
-  const auto b = f.time_bounds();
-  const CfTimeUnits u = parse_cf_time_units(f.time_units());
-  for (size_t k = 0; k < t.size(); ++k) {
-    UnixSeconds start;
-    int64_t secs = 3 * 3600;
-    if (!b.empty()) {
-      start = u.to_unix(b[2 * k]);
-      secs = u.to_unix(b[2 * k + 1]) - start;
-      if (secs <= 0 || (t[k] != start && t[k] != start + secs)) f.fail("time is neither bound of time_bnds");
-    } else {
-      std::string bd = f.time_attribute("begin_date"), bt = f.time_attribute("begin_time");
-      if (bd.empty()) bd = f.global_attribute("begin_date"), bt = f.global_attribute("begin_time");
-      if (!bd.empty() && t.size() == 1) {
-        while (bt.size() < 6) bt = "0" + bt;
-        start = ymd_hms(bd + bt, 0, 8);
-        if (start < 0) f.fail("malformed begin_date/begin_time '" + bd + " " + bt + "'");
-      } else if (opt_.gldas_stamp == StampConvention::Start) {
-        start = t[k];
-      } else if (opt_.gldas_stamp == StampConvention::End) {
-        start = t[k] - secs;
-      } else {
-        f.fail("time stamp convention unsettled: no time_bnds and no begin_time; pass --stamp start|end");
-      }
-    }
-    if (!keep(start, secs)) continue;
-    out.steps.push_back(Step{start, int32_t(secs), f.read_mm(k, double(secs))});
-  }
-  return out;
-}
-
 // CMORPH netCDF (NCEI CDR): `cmorph` mm/hr, 2 half hours per file stamped at
 // their starts; negative values are missing.
 FileSteps ProductReader::read_cmorph_nc(const std::string& path) const {

@@ -14,6 +14,7 @@
 
 #include "io/grads/binary.h"
 #include "io/grads/ctl.h"
+#include "io/readers/gldas.h"
 #include "io/readers/step.h"
 
 namespace rf::io {
@@ -22,14 +23,10 @@ enum class Product { ERA5, IMERG, GLDAS, GSMaP, CMORPH, GrADS };
 Product parse_product(const std::string& name);  // era5|imerg|gldas|gsmap|cmorph|grads
 const char* product_name(Product p);
 
-// How a GLDAS file's stamp relates to its 3-hour mean when the file itself does
-// not say (no time_bnds, no begin_time): unsettled = error.
-enum class StampConvention { Unsettled, Start, End };
-
 struct ReaderOptions {
   Region region = kQinghai;
   int halo = 2;  // source cells around the region (>= 2 keeps CDO's edge rules away)
-  StampConvention gldas_stamp = StampConvention::Unsettled;
+  StampConvention gldas_stamp = StampConvention::Unsettled;  // --stamp / a GLDAS source's `stamp`
   std::optional<GradsCtl> ctl;  // --product grads
   GradsReadSpec grads;          // variable and units of a user's GrADS product
   // Only steps whose interval intersects [keep_from, keep_to) are read.

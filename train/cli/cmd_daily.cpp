@@ -2,6 +2,7 @@
 // distributed, on the native grid cut to the region (+ halo) or regridded to a
 // target grid, written as CF netCDF (precipitation + valid_steps).
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "io/aggregate/daily_from_files.h"
@@ -21,7 +22,8 @@ constexpr const char* kUsage =
     "  --day cma    (default) 20:00-20:00 Beijing = 12-12 UTC, dated by the day it ends on\n"
     "  --day utc    00-24 UTC\n"
     "  --max-missing N  steps a cell-day may miss (rescaled by expected/valid); default 0\n"
-    "  --stamp      GLDAS files without time_bnds/begin_time: stamp = start or end of the 3 h mean\n"
+    "  --stamp      GLDAS: the time stamp is the start or end of its 3 h mean; decides over the file's\n"
+    "               time_bnds/begin_time/tavg_definision (needed when they disagree or are absent)\n"
     "  GLOB is a shell pattern (quote it); several files; files outside [start-1, end+1] are skipped\n";
 
 io::Region parse_region(const std::string& s) {
@@ -74,7 +76,10 @@ int cmd_daily(const Argv& argv) {
     input = args.required("input");
   }
   size_t nread = 0;
-  const io::DailyCube cube = io::daily_from_files(product, ro, io::glob_files(input), first, last, day, &nread);
+  std::map<std::string, size_t> rules;
+  const io::DailyCube cube = io::daily_from_files(product, ro, io::glob_files(input), first, last, day, &nread, &rules);
+  for (const auto& [rule, files] : rules)
+    std::printf("rainfuse daily: %s time stamps: %s (%zu files)\n", io::product_name(product), rule.c_str(), files);
 
   io::CfOptions opt;
   opt.source = std::string(io::product_name(product)) + " files " + input;
