@@ -12,14 +12,15 @@ static const char* kUsage =
     "usage: rainfuse synth --out DIR --start YYYY-MM-DD --end YYYY-MM-DD [--seed N] [--grid 0.01]\n"
     "                      [--products era5,imerg,gldas,gsmap,cmorph] [--no-gauges]\n"
     "                      [--era5-layout alternate|legacy|cds] [--imerg-version auto|6|7]\n"
-    "                      [--cmorph-format bz2|nc]\n"
+    "                      [--cmorph-format bz2|nc] [--unpacked]\n"
     "                      [--stations FILE] [--quiet]\n"
     "Writes a synthetic Qinghai twin: daily truth (CMA day, 0.01 deg), a DEM, each product\n"
-    "in its distributed format with its typical errors, and gauge CSVs (docs/synthetic-twin.md).\n";
+    "in its distributed format with its typical errors, and gauge CSVs (docs/synthetic-twin.md).\n"
+    "  --unpacked   GSMaP (.dat) and CMORPH binaries written decompressed, as after gunzip/bunzip2\n";
 
 int cmd_synth(const Argv& argv) {
   Args a(argv, {"out", "start", "end", "seed", "grid", "products", "era5-layout", "imerg-version", "stations", "cmorph-format"},
-         {"no-gauges", "quiet"});
+         {"no-gauges", "quiet", "unpacked"});
   if (a.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -46,6 +47,7 @@ int cmd_synth(const Argv& argv) {
   else throw UsageError("--imerg-version must be auto, 6 or 7");
   o.stations_path = a.get_or("stations", "");
   o.cmorph_format = a.get_or("cmorph-format", "bz2");
+  o.unpacked = a.has("unpacked");
   o.progress = !a.has("quiet");
   const auto s = io::synth::run_synth(o);
   if (!a.has("quiet"))

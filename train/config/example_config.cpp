@@ -60,11 +60,12 @@ paths = ["download/gldas/*/*/GLDAS_NOAH025_3H.A*.021.nc4"]
                                  # (docs/formats.md, GLDAS); leave out: the files decide
 
 [[sources]]
-name = "gsmap"                   # GSMaP Gauge v8 hourly, gzip'ed flat binary (built-in descriptor)
+name = "gsmap"                   # GSMaP Gauge v6/v7/v8 hourly flat binary, gzip'ed or not (built-in
+                                 # descriptor)
 paths = ["download/gsmap/*/*/*/gsmap_gauge.*.dat.gz"]
 
 [[sources]]
-name = "cmorph"                  # CMORPH V1.0 ADJ 8 km 30 min, bzip2'ed CPC binary
+name = "cmorph"                  # CMORPH V1.0 ADJ 8 km 30 min CPC binary (bzip2'ed or not) or NCEI netCDF
 product = "cmorph"
 paths = ["download/cmorph/*/*/CMORPH_V1.0_ADJ_8km-30min_*.bz2"]
 # ctl = "descriptors/cmorph_8km.ctl"   # a GrADS descriptor overriding the built-in one
