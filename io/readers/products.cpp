@@ -91,7 +91,7 @@ ProductReader::ProductReader(Product p, ReaderOptions opt)
 }
 
 bool ProductReader::thread_safe(const std::string& path) const {
-  return p_ == Product::GSMaP || p_ == Product::GrADS || (p_ == Product::CMORPH && !ends_with(path, ".nc"));
+  return p_ == Product::GrADS || ((p_ == Product::GSMaP || p_ == Product::CMORPH) && !ends_with(path, ".nc"));
 }
 
 std::optional<std::pair<UnixSeconds, UnixSeconds>> ProductReader::span_from_name(const std::string& path) const {
@@ -113,7 +113,12 @@ std::optional<std::pair<UnixSeconds, UnixSeconds>> ProductReader::span_from_name
       const UnixSeconds s = t + hh * 3600 + mm * 60;
       return std::make_pair(s - 3 * 3600, s + 3 * 3600);  // start or end stamp: either way inside
     }
-    case Product::GSMaP: return grads_span(gsmap_);
+    case Product::GSMaP: {
+      if (!ends_with(b, ".nc")) return grads_span(gsmap_);
+      const auto t = gsmap_nc_hour_from_name(b);
+      if (!t) return std::nullopt;
+      return std::make_pair(*t, *t + 3600);
+    }
     case Product::CMORPH: {
       if (ends_with(b, ".nc")) {
         const size_t k = b.find("8km-30min_");
@@ -139,6 +144,8 @@ FileSteps ProductReader::read(const std::string& path) const {
       if (ends_with(path, ".nc")) return read_cmorph_nc(path);
       [[fallthrough]];
     case Product::GSMaP:
+      if (p_ == Product::GSMaP && ends_with(path, ".nc")) return read_gsmap_nc(path);
+      [[fallthrough]];
     case Product::GrADS: {
       const GradsCtl& c = p_ == Product::GSMaP ? gsmap_ : p_ == Product::CMORPH ? cmorph_ : *opt_.ctl;
       const GradsReadSpec spec = p_ == Product::GrADS ? opt_.grads : GradsReadSpec{};

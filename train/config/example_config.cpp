@@ -61,7 +61,7 @@ paths = ["download/gldas/*/*/GLDAS_NOAH025_3H.A*.021.nc4"]
 
 [[sources]]
 name = "gsmap"                   # GSMaP Gauge v6/v7/v8 hourly flat binary, gzip'ed or not (built-in
-                                 # descriptor)
+                                 # descriptor), or JAXA's hourly netCDF
 paths = ["download/gsmap/*/*/*/gsmap_gauge.*.dat.gz"]
 
 [[sources]]
