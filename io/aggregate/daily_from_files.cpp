@@ -74,6 +74,7 @@ DailyCube daily_from_files(Product product, ReaderOptions opt, const std::vector
         if (skipped.size() == todo.size()) throw std::runtime_error(skipped.front() + " (and no other file could be read)");
         continue;
       }
+      if (report && !got[k].stamp_rule.empty()) ++report->stamp_rules[got[k].stamp_rule];
       for (const Step& s : got[k].steps) agg.add(got[k].grid, s, todo[b0 + k]);
     }
   }

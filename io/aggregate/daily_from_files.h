@@ -4,6 +4,7 @@
 // files are read serially (netCDF-C is not thread-safe). Steps are streamed into
 // the aggregator; no more than one batch of steps is in memory.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ OnBadFile parse_on_bad_file(const std::string& s);  // fail|skip
 struct FilesRead {
   size_t read = 0;                   // files opened (the others were outside the period by name)
   std::vector<std::string> skipped;  // Skip: "path: why", in file order
+  // Each distinct FileSteps::stamp_rule with the number of files it decided
+  // (GLDAS; empty for the other products).
+  std::map<std::string, size_t> stamp_rules;
 };
 
 // The line that outputs' `history` carries: "skipped N unreadable input

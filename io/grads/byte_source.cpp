@@ -3,6 +3,7 @@
 #include <bzlib.h>
 #include <zlib.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -19,6 +20,11 @@ class PlainSource : public ByteSource {
   ~PlainSource() override { std::fclose(f_); }
   void read(void* dst, size_t n) override {
     if (std::fread(dst, 1, n, f_) != n) throw std::runtime_error(path_ + ": truncated file (fewer bytes than the descriptor implies)");
+  }
+  // An unpacked global file is read for its window rows only; a seek past the
+  // end shows as a truncated file at the next read.
+  void skip(size_t n) override {
+    if (fseeko(f_, off_t(n), SEEK_CUR) != 0) throw std::runtime_error(path_ + ": cannot seek (" + std::strerror(errno) + ")");
   }
 
  private:

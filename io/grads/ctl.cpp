@@ -32,6 +32,12 @@ UnixSeconds add_months(UnixSeconds t, int months) {
 
 }  // namespace
 
+std::string without_compression_suffix(const std::string& name) {
+  for (const std::string e : {".gz", ".bz2"})
+    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0) return name.substr(0, name.size() - e.size());
+  return name;
+}
+
 UnixSeconds parse_grads_time(const std::string& s0) {
   const std::string s = lower(s0);
   size_t p = 0;
@@ -67,77 +73,71 @@ UnixSeconds GradsCtl::step_time(size_t k) const {
 
 std::optional<UnixSeconds> GradsCtl::time_from_name(const std::string& name) const {
   if (!templated) return std::nullopt;
-  std::string tpl = dset.substr(dset.find_last_of('/') + 1);
-  // Try the name as it is, then without a compression suffix the template lacks.
-  std::vector<std::string> names{name};
-  for (const char* ext : {".gz", ".bz2"}) {
-    const std::string e(ext);
-    if (name.size() > e.size() && name.compare(name.size() - e.size(), e.size(), e) == 0)
-      names.push_back(name.substr(0, name.size() - e.size()));
-  }
-  for (const auto& n : names) {
-    int y = 1970, m = 1, d = 1, h = 0, mi = 0, jd = 0;
-    // Recursive matcher (templates are short): `*` matches any text.
-    std::function<bool(size_t, size_t)> match = [&](size_t ti, size_t ni) -> bool {
-      if (ti == tpl.size()) return ni == n.size();
-      if (tpl[ti] == '*') {
-        for (size_t k = ni; k <= n.size(); ++k)
-          if (match(ti + 1, k)) return true;
+  // A compression suffix of the template or the name is ignored: files are
+  // decompressed by their magic bytes (byte_source.h), and users unpack them.
+  const std::string tpl = without_compression_suffix(dset.substr(dset.find_last_of('/') + 1));
+  const std::string n = without_compression_suffix(name);
+  int y = 1970, m = 1, d = 1, h = 0, mi = 0, jd = 0;
+  // Recursive matcher (templates are short): `*` matches any text.
+  std::function<bool(size_t, size_t)> match = [&](size_t ti, size_t ni) -> bool {
+    if (ti == tpl.size()) return ni == n.size();
+    if (tpl[ti] == '*') {
+      for (size_t k = ni; k <= n.size(); ++k)
+        if (match(ti + 1, k)) return true;
+      return false;
+    }
+    if (tpl[ti] == '%' && ti + 2 < tpl.size()) {
+      const std::string code = tpl.substr(ti + 1, 2);
+      auto digits = [&](int w, int& out) {
+        if (ni + size_t(w) > n.size()) return false;
+        for (int k = 0; k < w; ++k)
+          if (!std::isdigit(static_cast<unsigned char>(n[ni + size_t(k)]))) return false;
+        out = std::stoi(n.substr(ni, size_t(w)));
+        return match(ti + 3, ni + size_t(w));
+      };
+      if (code == "y4") return digits(4, y);
+      if (code == "y2") {
+        if (!digits(2, y)) return false;
+        if (y < 100) y += y < 50 ? 2000 : 1900;
+        return true;
+      }
+      if (code == "m2") return digits(2, m);
+      if (code == "d2") return digits(2, d);
+      if (code == "h2") return digits(2, h);
+      if (code == "n2") return digits(2, mi);
+      if (code == "j3") return digits(3, jd);
+      if (code == "mc") {
+        if (ni + 3 > n.size()) return false;
+        const std::string mon = lower(n.substr(ni, 3));
+        for (int k = 0; k < 12; ++k)
+          if (mon == kMonths[k]) {
+            m = k + 1;
+            return match(ti + 3, ni + 3);
+          }
         return false;
       }
-      if (tpl[ti] == '%' && ti + 2 < tpl.size()) {
-        const std::string code = tpl.substr(ti + 1, 2);
-        auto digits = [&](int w, int& out) {
-          if (ni + size_t(w) > n.size()) return false;
-          for (int k = 0; k < w; ++k)
-            if (!std::isdigit(static_cast<unsigned char>(n[ni + size_t(k)]))) return false;
-          out = std::stoi(n.substr(ni, size_t(w)));
-          return match(ti + 3, ni + size_t(w));
-        };
-        if (code == "y4") return digits(4, y);
-        if (code == "y2") {
-          if (!digits(2, y)) return false;
-          if (y < 100) y += y < 50 ? 2000 : 1900;
-          return true;
+      if (code[0] == 'm' || code[0] == 'd' || code[0] == 'h') {  // %m1 %d1 %h1: 1 or 2 digits
+        for (int w = 2; w >= 1; --w) {
+          if (ni + size_t(w) > n.size()) continue;
+          bool ok = true;
+          for (int k = 0; k < w; ++k) ok &= bool(std::isdigit(static_cast<unsigned char>(n[ni + size_t(k)])));
+          if (!ok) continue;
+          const int v = std::stoi(n.substr(ni, size_t(w)));
+          int& dst = code[0] == 'm' ? m : code[0] == 'd' ? d : h;
+          const int saved = dst;
+          dst = v;
+          if (match(ti + 2, ni + size_t(w))) return true;
+          dst = saved;
         }
-        if (code == "m2") return digits(2, m);
-        if (code == "d2") return digits(2, d);
-        if (code == "h2") return digits(2, h);
-        if (code == "n2") return digits(2, mi);
-        if (code == "j3") return digits(3, jd);
-        if (code == "mc") {
-          if (ni + 3 > n.size()) return false;
-          const std::string mon = lower(n.substr(ni, 3));
-          for (int k = 0; k < 12; ++k)
-            if (mon == kMonths[k]) {
-              m = k + 1;
-              return match(ti + 3, ni + 3);
-            }
-          return false;
-        }
-        if (code[0] == 'm' || code[0] == 'd' || code[0] == 'h') {  // %m1 %d1 %h1: 1 or 2 digits
-          for (int w = 2; w >= 1; --w) {
-            if (ni + size_t(w) > n.size()) continue;
-            bool ok = true;
-            for (int k = 0; k < w; ++k) ok &= bool(std::isdigit(static_cast<unsigned char>(n[ni + size_t(k)])));
-            if (!ok) continue;
-            const int v = std::stoi(n.substr(ni, size_t(w)));
-            int& dst = code[0] == 'm' ? m : code[0] == 'd' ? d : h;
-            const int saved = dst;
-            dst = v;
-            if (match(ti + 2, ni + size_t(w))) return true;
-            dst = saved;
-          }
-          return false;
-        }
-        throw std::invalid_argument(source + ": unsupported template code %" + code);
+        return false;
       }
-      return ni < n.size() && tpl[ti] == n[ni] && match(ti + 1, ni + 1);
-    };
-    if (match(0, 0)) {
-      const DayNumber day = jd ? day_from_ymd(y, 1, 1) + jd - 1 : day_from_ymd(y, m, d);
-      return day_start(day) + h * 3600 + mi * 60;
+      throw std::invalid_argument(source + ": unsupported template code %" + code);
     }
+    return ni < n.size() && tpl[ti] == n[ni] && match(ti + 1, ni + 1);
+  };
+  if (match(0, 0)) {
+    const DayNumber day = jd ? day_from_ymd(y, 1, 1) + jd - 1 : day_from_ymd(y, m, d);
+    return day_start(day) + h * 3600 + mi * 60;
   }
   return std::nullopt;
 }
@@ -166,17 +166,18 @@ size_t GradsCtl::steps_per_file(UnixSeconds ft) const {
 
 std::string GradsCtl::glob_pattern() const {
   std::string g;
-  for (size_t i = 0; i < dset.size(); ++i) {
-    if (dset[i] == '%' && i + 2 < dset.size()) {
-      const std::string c = dset.substr(i + 1, 2);
+  const std::string d = without_compression_suffix(dset);
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (d[i] == '%' && i + 2 < d.size()) {
+      const std::string c = d.substr(i + 1, 2);
       const int w = c == "y4" ? 4 : c == "j3" ? 3 : c == "mc" ? 3 : 2;
       g += c[1] == '1' ? "*" : std::string(size_t(w), '?');
       i += 2;
     } else {
-      g += dset[i];
+      g += d[i];
     }
   }
-  return g + "*";  // also a compressed copy (.gz / .bz2)
+  return g + "*";  // compressed (.gz / .bz2) or not
 }
 
 GradsCtl parse_grads_ctl(const std::string& text, const std::string& source, const std::string& folder) {
@@ -307,10 +308,11 @@ GradsCtl load_grads_ctl(const std::string& path) {
 }
 
 GradsCtl builtin_grads_ctl(const std::string& name, const std::string& folder) {
-  // GSMaP Gauge v8 hourly: JAXA GSMaP_MVK.hourly.rain.v8.ctl conventions
-  // (little-endian, N->S rows = yrev, first column centre 0.05E).
+  // GSMaP Gauge hourly: JAXA's v7 and v8 ctl files (and v6 readers) agree on
+  // the layout (little-endian, N->S rows = yrev, first column centre 0.05E, UNDEF -99);
+  // `v*` takes every version's name (v6.0000.0, v7.0001.0, v8.0000.1, ...).
   static const char* kGsmap =
-      "DSET ^gsmap_gauge.%y4%m2%d2.%h200.v8.*.dat.gz\n"
+      "DSET ^gsmap_gauge.%y4%m2%d2.%h200.v*.dat.gz\n"
       "OPTIONS template little_endian yrev\n"
       "UNDEF -99.0\n"
       "XDEF 3600 LINEAR 0.05 0.1\n"

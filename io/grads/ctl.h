@@ -39,17 +39,20 @@ struct GradsCtl {
   // Start time of step k.
   UnixSeconds step_time(size_t k) const;
   // Time encoded in a file's base name by the DSET template; nullopt if the
-  // name does not match (a trailing .gz/.bz2 the template lacks is ignored).
+  // name does not match (a trailing .gz/.bz2 of the name or the template is ignored).
   std::optional<UnixSeconds> time_from_name(const std::string& basename) const;
   // Number of steps one file holds (the template's period / TDEF increment, or nt).
   size_t steps_per_file(UnixSeconds file_time) const;
-  // A glob(3) pattern for the files the DSET template names.
+  // A glob(3) pattern for the files the DSET template names, compressed or not.
   std::string glob_pattern() const;
 };
 
 GradsCtl parse_grads_ctl(const std::string& text, const std::string& source, const std::string& folder);
 GradsCtl load_grads_ctl(const std::string& path);
-// Built-in descriptors: "gsmap" (GSMaP Gauge v8 hourly, JAXA ctl) and "cmorph"
+// "x.dat.gz" -> "x.dat", "x.bz2" -> "x"; other names unchanged.
+std::string without_compression_suffix(const std::string& name);
+
+// Built-in descriptors: "gsmap" (GSMaP Gauge v6/v7/v8 hourly, JAXA ctl) and "cmorph"
 // (CMORPH V1.0 8 km 30 min, CPC ctl). `folder` resolves the ^ of DSET.
 GradsCtl builtin_grads_ctl(const std::string& name, const std::string& folder = ".");
 

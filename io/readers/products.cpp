@@ -91,7 +91,7 @@ ProductReader::ProductReader(Product p, ReaderOptions opt)
 }
 
 bool ProductReader::thread_safe(const std::string& path) const {
-  return p_ == Product::GSMaP || p_ == Product::GrADS || (p_ == Product::CMORPH && !ends_with(path, ".nc"));
+  return p_ == Product::GrADS || ((p_ == Product::GSMaP || p_ == Product::CMORPH) && !ends_with(path, ".nc"));
 }
 
 std::optional<std::pair<UnixSeconds, UnixSeconds>> ProductReader::span_from_name(const std::string& path) const {
@@ -113,7 +113,12 @@ std::optional<std::pair<UnixSeconds, UnixSeconds>> ProductReader::span_from_name
       const UnixSeconds s = t + hh * 3600 + mm * 60;
       return std::make_pair(s - 3 * 3600, s + 3 * 3600);  // start or end stamp: either way inside
     }
-    case Product::GSMaP: return grads_span(gsmap_);
+    case Product::GSMaP: {
+      if (!ends_with(b, ".nc")) return grads_span(gsmap_);
+      const auto t = gsmap_nc_hour_from_name(b);
+      if (!t) return std::nullopt;
+      return std::make_pair(*t, *t + 3600);
+    }
     case Product::CMORPH: {
       if (ends_with(b, ".nc")) {
         const size_t k = b.find("8km-30min_");
@@ -139,6 +144,8 @@ FileSteps ProductReader::read(const std::string& path) const {
       if (ends_with(path, ".nc")) return read_cmorph_nc(path);
       [[fallthrough]];
     case Product::GSMaP:
+      if (p_ == Product::GSMaP && ends_with(path, ".nc")) return read_gsmap_nc(path);
+      [[fallthrough]];
     case Product::GrADS: {
       const GradsCtl& c = p_ == Product::GSMaP ? gsmap_ : p_ == Product::CMORPH ? cmorph_ : *opt_.ctl;
       const GradsReadSpec spec = p_ == Product::GrADS ? opt_.grads : GradsReadSpec{};
@@ -179,44 +186,6 @@ FileSteps ProductReader::read_imerg(const std::string& path) const {
   if (f.nt() != 1) f.fail("expected one time step, found " + std::to_string(f.nt()));
   FileSteps out{f.grid(), {}};
   if (keep(span->first, secs)) out.steps.push_back(Step{span->first, secs, f.read_mm(0, secs)});
-  return out;
-}
-
-// GLDAS Rainf_f_tavg: kg m-2 s-1 mean over 3 hours. Which 3 hours is read from
-// time_bnds (or begin_date/begin_time attributes); a file without either needs
-// an explicit convention, otherwise it is an error.
-FileSteps ProductReader::read_gldas(const std::string& path) const {
-  NcFieldSpec spec{{"Rainf_f_tavg"}, {""}, {"kg m-2 s-1", "kg/m^2/s", "kg m**-2 s**-1"}, true, 1.0, 0};
-  NcField f(path, spec, opt_.region, opt_.halo);
-  FileSteps out{f.grid(), {}};
-  const auto t = stamps(f);
-  const auto b = f.time_bounds();
-  const CfTimeUnits u = parse_cf_time_units(f.time_units());
-  for (size_t k = 0; k < t.size(); ++k) {
-    UnixSeconds start;
-    int64_t secs = 3 * 3600;
-    if (!b.empty()) {
-      start = u.to_unix(b[2 * k]);
-      secs = u.to_unix(b[2 * k + 1]) - start;
-      if (secs <= 0 || (t[k] != start && t[k] != start + secs)) f.fail("time is neither bound of time_bnds");
-    } else {
-      std::string bd = f.time_attribute("begin_date"), bt = f.time_attribute("begin_time");
-      if (bd.empty()) bd = f.global_attribute("begin_date"), bt = f.global_attribute("begin_time");
-      if (!bd.empty() && t.size() == 1) {
-        while (bt.size() < 6) bt = "0" + bt;
-        start = ymd_hms(bd + bt, 0, 8);
-        if (start < 0) f.fail("malformed begin_date/begin_time '" + bd + " " + bt + "'");
-      } else if (opt_.gldas_stamp == StampConvention::Start) {
-        start = t[k];
-      } else if (opt_.gldas_stamp == StampConvention::End) {
-        start = t[k] - secs;
-      } else {
-        f.fail("time stamp convention unsettled: no time_bnds and no begin_time; pass --stamp start|end");
-      }
-    }
-    if (!keep(start, secs)) continue;
-    out.steps.push_back(Step{start, int32_t(secs), f.read_mm(k, double(secs))});
-  }
   return out;
 }
 

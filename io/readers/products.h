@@ -3,10 +3,11 @@
 // (fact sheet §A): ERA5 hourly tp (legacy netCDF3 int16 `time` and new CDS
 // netCDF4 `valid_time`; hour ending at the stamp), IMERG Final HHR HDF5 (V06
 // precipitationCal, V07 precipitation; times from the file name) and 3B-DAY
-// netCDF4, GLDAS 2.0/2.1 3-hourly Rainf_f_tavg (stamp convention from the
-// file's time_bnds / begin_time), GSMaP Gauge v8 hourly .dat.gz and CMORPH V1.0
-// 8 km 30 min .bz2 (built-in GrADS descriptors) or CMORPH netCDF, and any flat
-// binary described by a user's .ctl.
+// netCDF4, GLDAS 2.0/2.1 3-hourly Rainf_f_tavg (stamp rule from the file's
+// time_bnds / begin_time / tavg_definision or the user's setting, gldas.h),
+// GSMaP Gauge v6/v7/v8 hourly .dat(.gz) and CMORPH V1.0 8 km 30 min binaries,
+// compressed or not (built-in GrADS descriptors), GSMaP hourly netCDF, CMORPH
+// netCDF, and any flat binary described by a user's .ctl.
 #pragma once
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "io/grads/binary.h"
 #include "io/grads/ctl.h"
+#include "io/readers/gldas.h"
 #include "io/readers/step.h"
 
 namespace rf::io {
@@ -22,14 +24,10 @@ enum class Product { ERA5, IMERG, GLDAS, GSMaP, CMORPH, GrADS };
 Product parse_product(const std::string& name);  // era5|imerg|gldas|gsmap|cmorph|grads
 const char* product_name(Product p);
 
-// How a GLDAS file's stamp relates to its 3-hour mean when the file itself does
-// not say (no time_bnds, no begin_time): unsettled = error.
-enum class StampConvention { Unsettled, Start, End };
-
 struct ReaderOptions {
   Region region = kQinghai;
   int halo = 2;  // source cells around the region (>= 2 keeps CDO's edge rules away)
-  StampConvention gldas_stamp = StampConvention::Unsettled;
+  StampConvention gldas_stamp = StampConvention::Unsettled;  // --stamp / a GLDAS source's `stamp`
   std::optional<GradsCtl> ctl;  // --product grads
   GradsReadSpec grads;          // variable and units of a user's GrADS product
   // Only steps whose interval intersects [keep_from, keep_to) are read.
@@ -52,6 +50,7 @@ class ProductReader {
   FileSteps read_imerg(const std::string& path) const;
   FileSteps read_gldas(const std::string& path) const;
   FileSteps read_cmorph_nc(const std::string& path) const;
+  FileSteps read_gsmap_nc(const std::string& path) const;  // gsmap_nc.cpp
   bool keep(UnixSeconds start, int64_t seconds) const { return start < opt_.keep_to && start + seconds > opt_.keep_from; }
   Product p_;
   ReaderOptions opt_;
@@ -61,5 +60,9 @@ class ProductReader {
 // IMERG file names: 3B-HHR...YYYYMMDD-SHHMMSS-EHHMMSS... -> [start, end + 1 s);
 // 3B-DAY...YYYYMMDD... -> the UTC day. nullopt when the name does not match.
 std::optional<std::pair<UnixSeconds, UnixSeconds>> imerg_span_from_name(const std::string& basename);
+
+// GSMaP hourly netCDF names: gsmap_gauge.YYYYMMDD.HH00.*.nc (JAXA) or
+// GPMMRG_MAP_YYMMDDHH00_H_*.nc (G-Portal) -> the hour's start; nullopt otherwise.
+std::optional<UnixSeconds> gsmap_nc_hour_from_name(const std::string& basename);
 
 }  // namespace rf::io

@@ -23,6 +23,9 @@ struct Step {
 struct FileSteps {
   Grid grid;
   std::vector<Step> steps;
+  // How the steps' intervals were placed where a product needs a rule to say
+  // so (GLDAS, io/readers/gldas.h); "" otherwise.
+  std::string stamp_rule = {};
 };
 
 // Index window [i0, i0+ni) x [j0, j0+nj) of a 1-D coordinate pair that covers

@@ -3,6 +3,7 @@
 #include <bzlib.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdio>
@@ -35,6 +36,27 @@ void write_file(const std::string& path, const std::string& bytes) {
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw std::runtime_error(path + ": cannot create");
   const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  if (std::fclose(f) != 0 || !ok) throw std::runtime_error(path + ": write failed");
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": rename failed");
+}
+
+// Global float32 records in storage order: `undef` everywhere but the window,
+// which holds mm * scale (each record [nj][ni]). Streamed a row at a time.
+void write_unpacked(const std::string& path, const NativeWindow& w, float undef, std::initializer_list<const float*> records,
+                    float scale) {
+  make_parent_dirs(path);
+  const std::string tmp = path + ".part";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) throw std::runtime_error(path + ": cannot create");
+  std::vector<float> row(size_t(w.lon_n));
+  bool ok = true;
+  for (const float* mm : records)
+    for (int r = 0; r < w.lat_n && ok; ++r) {
+      std::fill(row.begin(), row.end(), undef);
+      if (r >= w.j0 && r < w.j0 + w.nj)
+        for (int i = 0; i < w.ni; ++i) row[size_t(w.i0 + i)] = mm[size_t(r - w.j0) * w.ni + i] * scale;
+      ok = std::fwrite(row.data(), 4, row.size(), f) == row.size();
+    }
   if (std::fclose(f) != 0 || !ok) throw std::runtime_error(path + ": write failed");
   if (std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error(path + ": rename failed");
 }
@@ -134,7 +156,8 @@ struct Bz2Const {
 
 }  // namespace
 
-GsmapWriter::GsmapWriter(const NativeWindow& w) : w_(w) {
+GsmapWriter::GsmapWriter(const NativeWindow& w, bool unpacked) : w_(w), unpacked_(unpacked) {
+  if (unpacked_) return;
   const uint64_t nx = uint64_t(w.lon_n), ny = uint64_t(w.lat_n);
   prefix_ = deflate_const(kUndef, uint64_t(w.j0) * nx + w.i0);
   gap_ = deflate_const(kUndef, nx - w.ni);
@@ -143,7 +166,11 @@ GsmapWriter::GsmapWriter(const NativeWindow& w) : w_(w) {
 
 std::string GsmapWriter::write(const std::string& dir, UnixSeconds start, const float* mm) const {
   const std::string path = dir + date_parts(start, "/%04d/%02d/%02d/") +
-                           date_parts(start, "gsmap_gauge.%04d%02d%02d.%02d00.v8.0000.1.dat.gz");
+                           date_parts(start, "gsmap_gauge.%04d%02d%02d.%02d00.v8.0000.1.dat") + (unpacked_ ? "" : ".gz");
+  if (unpacked_) {
+    write_unpacked(path, w_, kUndef, {mm}, 1.0f);  // mm over one hour == mm/hr
+    return path;
+  }
   thread_local z_stream z{};
   thread_local bool init = false;
   if (!init) {
@@ -176,7 +203,8 @@ std::string GsmapWriter::write(const std::string& dir, UnixSeconds start, const 
   return path;
 }
 
-CmorphWriter::CmorphWriter(const NativeWindow& w) : w_(w) {
+CmorphWriter::CmorphWriter(const NativeWindow& w, bool unpacked) : w_(w), unpacked_(unpacked) {
+  if (unpacked_) return;
   const Bz2Const c(kUndef);
   const uint64_t nx = uint64_t(w.lon_n), ny = uint64_t(w.lat_n);
   const uint64_t after = (nx - w.i0 - w.ni) + (ny - w.j0 - w.nj) * nx, before = uint64_t(w.j0) * nx + w.i0;
@@ -193,7 +221,11 @@ std::string CmorphWriter::write(const std::string& dir, UnixSeconds t, const flo
   ymd_from_day(DayNumber((t - ((t % 86400) + 86400) % 86400) / 86400), y, m, d);
   char sub[32];
   std::snprintf(sub, sizeof sub, "/%04d/%04d%02d/", y, y, m);
-  const std::string path = dir + sub + date_parts(t, "CMORPH_V1.0_ADJ_8km-30min_%04d%02d%02d%02d.bz2");
+  const std::string path = dir + sub + date_parts(t, "CMORPH_V1.0_ADJ_8km-30min_%04d%02d%02d%02d") + (unpacked_ ? "" : ".bz2");
+  if (unpacked_) {
+    write_unpacked(path, w_, kUndef, {first, second}, 2.0f);  // mm per 30 min -> mm/hr
+    return path;
+  }
   std::string out = prefix_.bytes;
   std::vector<float> row(w_.ni);
   for (int rec = 0; rec < 2; ++rec) {

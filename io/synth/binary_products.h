@@ -11,6 +11,8 @@
 //    complete bzip2 streams, as pbzip2 writes). bunzip2 and Python's bz2 read it
 //    whole; a libbz2 reader must start a new BZ2_bzDecompress stream after each
 //    BZ_STREAM_END until the input is exhausted.
+// `unpacked` writers write the same bytes decompressed (GSMaP .dat, CMORPH
+// without .bz2), as users who have gunzip'ed / bunzip2'ed an archive hold them.
 // Thread-safe: one writer object may be used by several threads at once.
 #pragma once
 #include <cstdint>
@@ -30,27 +32,31 @@ struct CompressedRun {
 
 class GsmapWriter {
  public:
-  explicit GsmapWriter(const NativeWindow& w);
+  explicit GsmapWriter(const NativeWindow& w, bool unpacked = false);
   // mm_hour: [nj][ni] mm over the hour starting at `start` (= the mm/hr rate).
-  // Writes dir/YYYY/MM/DD/gsmap_gauge.YYYYMMDD.HH00.v8.0000.1.dat.gz; returns the path.
+  // Writes dir/YYYY/MM/DD/gsmap_gauge.YYYYMMDD.HH00.v8.0000.1.dat.gz (.dat
+  // unpacked); returns the path.
   std::string write(const std::string& dir, UnixSeconds start, const float* mm_hour) const;
   static constexpr float kUndef = -99.0f;
 
  private:
   NativeWindow w_;
+  bool unpacked_;
   CompressedRun prefix_, gap_, suffix_;
 };
 
 class CmorphWriter {
  public:
-  explicit CmorphWriter(const NativeWindow& w);
+  explicit CmorphWriter(const NativeWindow& w, bool unpacked = false);
   // first/second: [nj][ni] mm over HH:00-HH:30 and HH:30-HH+1. Writes
-  // dir/YYYY/YYYYMM/CMORPH_V1.0_ADJ_8km-30min_YYYYMMDDHH.bz2; returns the path.
+  // dir/YYYY/YYYYMM/CMORPH_V1.0_ADJ_8km-30min_YYYYMMDDHH.bz2 (no .bz2
+  // unpacked); returns the path.
   std::string write(const std::string& dir, UnixSeconds hour_start, const float* first, const float* second) const;
   static constexpr float kUndef = -999.0f;
 
  private:
   NativeWindow w_;
+  bool unpacked_;
   CompressedRun prefix_, gap_, between_, suffix_;
   std::string zero_row_;  // the stream of an all-dry window row (most rows of most hours)
 };

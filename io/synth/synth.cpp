@@ -80,9 +80,9 @@ SynthSummary run_synth(const SynthOptions& opt) {
   Era5Writer era5_writer(dir, era5_policy(opt.era5_layout));
   std::unique_ptr<GsmapWriter> gsmap_writer;
   std::unique_ptr<CmorphWriter> cmorph_writer;
-  if (gsmap) gsmap_writer = std::make_unique<GsmapWriter>(gsmap->model.window());
+  if (gsmap) gsmap_writer = std::make_unique<GsmapWriter>(gsmap->model.window(), opt.unpacked);
   const bool cmorph_nc = opt.cmorph_format == "nc";
-  if (cmorph && !cmorph_nc) cmorph_writer = std::make_unique<CmorphWriter>(cmorph->model.window());
+  if (cmorph && !cmorph_nc) cmorph_writer = std::make_unique<CmorphWriter>(cmorph->model.window(), opt.unpacked);
   std::unique_ptr<GaugeWriter> gauges;
   if (opt.gauges)
     gauges = std::make_unique<GaugeWriter>(dir, load_stations(opt.stations_path), opt.seed, opt.gauge_format == "cma-txt");
@@ -247,7 +247,7 @@ SynthSummary run_synth(const SynthOptions& opt) {
   std::fprintf(f, "rainfuse synthetic Qinghai twin\nseed %llu\nstart %s\nend %s\nproducts", (unsigned long long)opt.seed,
                format_date(opt.start).c_str(), format_date(opt.end).c_str());
   for (auto& r : runs) std::fprintf(f, " %s", product_name(r->p));
-  std::fprintf(f, "\ncmorph_format %s", opt.cmorph_format.c_str());
+  std::fprintf(f, "\ncmorph_format %s\nbinaries %s", opt.cmorph_format.c_str(), opt.unpacked ? "unpacked" : "compressed");
   std::fprintf(f, "\ngauge_format %s", opt.gauge_format.c_str());
   std::fprintf(f, "\ngauges %s\nera5_layout %s\nimerg_version %s\nday_convention CMA (D-1 12:00 UTC to D 12:00 UTC)\n",
                opt.gauges ? "yes" : "no", opt.era5_layout.c_str(),

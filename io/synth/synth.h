@@ -23,6 +23,7 @@ struct SynthOptions {
   bool gauges = true;
   std::string era5_layout = "alternate";  // alternate (even years legacy nc3, odd years CDS nc4) | legacy | cds
   std::string cmorph_format = "bz2";      // bz2 (CPC binary) | nc (NCEI CDR netCDF, ~6x cheaper to write)
+  bool unpacked = false;                  // GSMaP .dat and CMORPH binaries written decompressed (17 / 65 MB a file)
   int imerg_version = 0;                  // 0: by period (imerg_version_for), 6 or 7: forced
   std::string stations_path;              // empty: the built-in Qinghai station list
   std::string gauge_format = "csv";       // csv (daily_YYYY.csv) | cma-txt (the CMA daily TXT as distributed)

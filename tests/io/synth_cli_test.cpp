@@ -1,10 +1,13 @@
-// `rainfuse synth` on the command line: a one-day GSMaP-only twin, and the
-// one-line errors for bad arguments.
+// `rainfuse synth` on the command line: a one-day GSMaP-only twin, compressed
+// and --unpacked, and the one-line errors for bad arguments.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <string>
+
+#include "io/cf/writer.h"
+#include "tests/io/roundtrip_common.h"
 
 namespace fs = std::filesystem;
 
@@ -46,6 +49,37 @@ TEST(SynthCli, OneDayGsmapTwin) {
   EXPECT_FALSE(fs::exists(dir / "gauges"));
   EXPECT_FALSE(fs::exists(dir / "imerg"));
   for (const auto& e : fs::recursive_directory_iterator(dir)) EXPECT_NE(e.path().extension(), ".part") << e.path();
+  fs::remove_all(dir);
+}
+
+// --unpacked: GSMaP .dat files (17 MB each, decompressed) that `rainfuse daily`
+// reads back to the twin's intended CMA-day totals.
+TEST(SynthCli, UnpackedGsmapReadByDaily) {
+  ASSERT_TRUE(fs::exists(binary())) << binary();
+  const fs::path dir = fs::temp_directory_path() / ("rf_synth_cli_unpacked_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  std::string out;
+  ASSERT_EQ(run(binary() + " synth --out " + dir.string() +
+                    " --start 2012-08-02 --end 2012-08-02 --seed 9 --products gsmap --no-gauges --quiet --unpacked",
+                out),
+            0)
+      << out;
+  int dat = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir / "gsmap"))
+    if (e.is_regular_file()) {
+      EXPECT_EQ(e.path().extension(), ".dat") << e.path();
+      EXPECT_EQ(fs::file_size(e.path()), 3600u * 1200u * 4u) << e.path();
+      ++dat;
+    }
+  EXPECT_EQ(dat, 24);
+  const std::string daily = (dir / "daily.nc").string();
+  ASSERT_EQ(run(binary() + " daily --product gsmap --input '" + (dir / "gsmap/*/*/*/gsmap_gauge.*.dat").string() +
+                    "' --start 2012-08-02 --end 2012-08-02 --out " + daily,
+                out),
+            0)
+      << out;
+  const auto want = rf::io::roundtrip::read_intended((dir / "intended/gsmap_2012.nc").string());
+  EXPECT_GT(rf::io::roundtrip::compare_day(rf::io::read_cf_daily(daily), rf::io::day_from_ymd(2012, 8, 2), want, 1e-4), 100 * 100);
   fs::remove_all(dir);
 }
 

@@ -104,6 +104,7 @@ TEST_F(Config, ExampleDescribesEveryKey) {
   c.sources[0].ctl = "c";
   c.sources[0].product = "era5";
   c.sources[0].variable = "tp";
+  c.sources[2].stamp = "end";
   c.stations = "s";
   const std::string text = run_config_toml(c), ex = example_config();
   std::regex key_line(R"(^([a-z_0-9]+) = )");
@@ -166,6 +167,8 @@ TEST_F(Config, ErrorsNameTheFileAndTheKeyOnOneLine) {
       {with("end = \"2020-12-31\"", ""), "period.end", "missing"},
       {with("name = \"gldas\"", "name = \"trmm\""), "sources[1].name", "unknown source 'trmm'"},
       {with("name = \"gldas\"", "name = \"era5\""), "sources", "configured twice"},
+      {with("name = \"gldas\"", "name = \"gldas\"\nstamp = \"middle\""), "sources[1].stamp", "not one of start|end"},
+      {with("name = \"era5\"", "name = \"era5\"\nstamp = \"end\""), "sources.era5.stamp", "GLDAS source only"},
       {with("resolution = 0.05", "resolution = \"fine\""), "grid.resolution", "expected a number"},
       {with("resolution = 0.05", "method = \"spline\""), "grid.method", "unknown method"},
       {with("region = [90.0, 92.0, 32.0, 33.0]", "region = [92.0, 90.0, 32.0, 33.0]"), "grid.region", "lon0 < lon1"},
@@ -325,6 +328,7 @@ TEST_F(Config, PrepareFingerprintFollowsThePreparedDataSettings) {
   for (const char* kv : {"grid.method=bilinear", "grid.resolution=0.1", "grid.region=[90, 92, 32, 33.5]",
                          "period.day=utc", "period.max_missing_steps=2", "period.min_coverage=0.8",
                          "sources.era5.paths=/other/*.nc", "sources.era5.variable=tp2", "sources.imerg.paths=/i/*.HDF5",
+                         "sources.gldas.stamp=end",
                          "gauges.files=/g/*.csv", "gauges.format=hourly", "gauges.stations=/s.csv", "gauges.scale=0.1",
                          "dem.path=/dem.nc", "dem.variable=z"}) {
     RunConfig c = base;

@@ -2,6 +2,7 @@
 // distributed, on the native grid cut to the region (+ halo) or regridded to a
 // target grid, written as CF netCDF (precipitation + valid_steps).
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "io/aggregate/daily_from_files.h"
@@ -21,7 +22,8 @@ constexpr const char* kUsage =
     "  --day cma    (default) 20:00-20:00 Beijing = 12-12 UTC, dated by the day it ends on\n"
     "  --day utc    00-24 UTC\n"
     "  --max-missing N  steps a cell-day may miss (rescaled by expected/valid); default 0\n"
-    "  --stamp      GLDAS files without time_bnds/begin_time: stamp = start or end of the 3 h mean\n"
+    "  --stamp      GLDAS: the time stamp is the start or end of its 3 h mean; decides over the file's\n"
+    "               time_bnds/begin_time/tavg_definision (needed when they disagree or are absent)\n"
     "  --on-bad-file skip (default): a file that cannot be read (truncated, corrupt) is named on stderr\n"
     "               and in the output's history, its steps count as missing; fail: stop at it\n"
     "  GLOB is a shell pattern (quote it); several files; files outside [start-1, end+1] are skipped\n";
@@ -84,6 +86,8 @@ int cmd_daily(const Argv& argv) {
   io::FilesRead report;
   const io::DailyCube cube = io::daily_from_files(product, ro, io::glob_files(input), first, last, day, &report, on_bad);
   for (const auto& s : report.skipped) std::fprintf(stderr, "rainfuse daily: skipped unreadable file %s\n", s.c_str());
+  for (const auto& [rule, files] : report.stamp_rules)
+    std::printf("rainfuse daily: %s time stamps: %s (%zu files)\n", io::product_name(product), rule.c_str(), files);
 
   io::CfOptions opt;
   opt.source = std::string(io::product_name(product)) + " files " + input;

@@ -12,17 +12,18 @@ static const char* kUsage =
     "usage: rainfuse synth --out DIR --start YYYY-MM-DD --end YYYY-MM-DD [--seed N] [--grid 0.01]\n"
     "                      [--products era5,imerg,gldas,gsmap,cmorph] [--no-gauges]\n"
     "                      [--era5-layout alternate|legacy|cds] [--imerg-version auto|6|7]\n"
-    "                      [--cmorph-format bz2|nc] [--gauge-format csv|cma-txt]\n"
+    "                      [--cmorph-format bz2|nc] [--gauge-format csv|cma-txt] [--unpacked]\n"
     "                      [--stations FILE] [--quiet]\n"
     "Writes a synthetic Qinghai twin: daily truth (CMA day, 0.01 deg), a DEM, each product\n"
     "in its distributed format with its typical errors, and gauge files (docs/synthetic-twin.md):\n"
     "hourly and daily CSVs, or with --gauge-format cma-txt the daily file as the CMA distributes it\n"
-    "(SURF_CLI_CHN_MUL_DAY-PRE-13011-YYYYMM.TXT: headerless, DDMM, 0.1 mm).\n";
+    "(SURF_CLI_CHN_MUL_DAY-PRE-13011-YYYYMM.TXT: headerless, DDMM, 0.1 mm).\n"
+    "  --unpacked   GSMaP (.dat) and CMORPH binaries written decompressed, as after gunzip/bunzip2\n";
 
 int cmd_synth(const Argv& argv) {
   Args a(argv, {"out", "start", "end", "seed", "grid", "products", "era5-layout", "imerg-version", "stations", "cmorph-format",
           "gauge-format"},
-         {"no-gauges", "quiet"});
+         {"no-gauges", "quiet", "unpacked"});
   if (a.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -50,6 +51,7 @@ int cmd_synth(const Argv& argv) {
   o.stations_path = a.get_or("stations", "");
   o.cmorph_format = a.get_or("cmorph-format", "bz2");
   o.gauge_format = a.get_or("gauge-format", "csv");
+  o.unpacked = a.has("unpacked");
   o.progress = !a.has("quiet");
   const auto s = io::synth::run_synth(o);
   if (!a.has("quiet"))

@@ -59,13 +59,18 @@ paths = ["download/imerg/*/*/3B-HHR.MS.MRG.3IMERG.*.HDF5"]
 name = "gldas"                   # GLDAS-2.1 Noah 3-hourly (2000-); GLDAS-2.0 (1948-2014, files
                                  # *.020.nc4) for earlier periods: never both for one day
 paths = ["download/gldas/*/*/GLDAS_NOAH025_3H.A*.021.nc4"]
+# stamp = "end"                  # the files' time stamp is the "start" | "end" of its 3-hour mean;
+                                 # decides over the files' own statements (time_bnds, begin_time,
+                                 # tavg_definision) and is needed where they disagree or are absent
+                                 # (docs/formats.md, GLDAS); leave out: the files decide
 
 [[sources]]
-name = "gsmap"                   # GSMaP Gauge v8 hourly, gzip'ed flat binary (built-in descriptor)
+name = "gsmap"                   # GSMaP Gauge v6/v7/v8 hourly flat binary, gzip'ed or not (built-in
+                                 # descriptor), or JAXA's hourly netCDF
 paths = ["download/gsmap/*/*/*/gsmap_gauge.*.dat.gz"]
 
 [[sources]]
-name = "cmorph"                  # CMORPH V1.0 ADJ 8 km 30 min, bzip2'ed CPC binary
+name = "cmorph"                  # CMORPH V1.0 ADJ 8 km 30 min CPC binary (bzip2'ed or not) or NCEI netCDF
 product = "cmorph"
 paths = ["download/cmorph/*/*/CMORPH_V1.0_ADJ_8km-30min_*.bz2"]
 # ctl = "descriptors/cmorph_8km.ctl"   # a GrADS descriptor overriding the built-in one

@@ -180,8 +180,10 @@ void set_source_key(SourceConfig& s, const std::string& key, const toml::node& v
     s.ctl = resolve(get_string(v), base);
   } else if (key == "variable") {
     s.variable = get_string(v);
+  } else if (key == "stamp") {
+    s.stamp = one_of(get_string(v), {"start", "end"});
   } else {
-    throw KeyError("unknown key (name|product|paths|ctl|variable)");
+    throw KeyError("unknown key (name|product|paths|ctl|variable|stamp)");
   }
 }
 
@@ -384,6 +386,7 @@ void write_sources(std::ostringstream& o, const RunConfig& c) {
     o << "paths = " << quote_list(s.paths) << "\n";
     if (!s.ctl.empty()) o << "ctl = " << quote(s.ctl) << "\n";
     if (!s.variable.empty()) o << "variable = " << quote(s.variable) << "\n";
+    if (!s.stamp.empty()) o << "stamp = " << quote(s.stamp) << "\n";
   }
 }
 
@@ -475,6 +478,8 @@ void validate_run_config(const RunConfig& c) {
     for (size_t j = 0; j < i; ++j)
       if (c.sources[j].name == s.name) fail("sources", "source '" + s.name + "' is configured twice");
     if (s.product == "grads" && s.ctl.empty()) fail("sources." + s.name + ".ctl", "product 'grads' needs a .ctl descriptor");
+    if (!s.stamp.empty() && (s.product.empty() ? s.name : s.product) != "gldas")
+      fail("sources." + s.name + ".stamp", "applies to a GLDAS source only (product gldas)");
   }
   for (const auto& set : c.source_sets)
     for (const auto& n : set)

@@ -23,6 +23,7 @@ struct SourceConfig {
   std::vector<std::string> paths;   // glob patterns (glob(3); several allowed)
   std::string ctl;                  // GrADS descriptor (product = grads, or to override a built-in)
   std::string variable;             // optional variable name override
+  std::string stamp = {};           // GLDAS: "start" | "end" of the 3-hour mean ("" = the files decide)
 };
 
 struct RunConfig {

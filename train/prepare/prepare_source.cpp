@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 
 #include "io/aggregate/daily_from_files.h"
@@ -29,6 +30,7 @@ Reader reader_for(const SourceConfig& sc, const io::Grid& working) {
   Reader r{io::parse_product(sc.product.empty() ? sc.name : sc.product), {}, sc.paths};
   r.opt.region = grid_box(working);
   r.opt.halo = 2;
+  if (!sc.stamp.empty()) r.opt.gldas_stamp = sc.stamp == "start" ? io::StampConvention::Start : io::StampConvention::End;
   if (!sc.ctl.empty()) {
     if (r.product != io::Product::GrADS && r.product != io::Product::GSMaP && r.product != io::Product::CMORPH)
       throw std::runtime_error(key + ".ctl: a GrADS descriptor applies to product grads, gsmap or cmorph only");
@@ -68,6 +70,7 @@ std::string source_settings(const RunConfig& cfg, const SourceConfig& sc, const 
   std::string s = "source " + sc.name + " product " + io::product_name(r.product) + "\n";
   if (!sc.ctl.empty()) s += "ctl\n" + stamp_files({sc.ctl});
   if (!sc.variable.empty()) s += "variable " + sc.variable + "\n";
+  if (!sc.stamp.empty()) s += "stamp " + sc.stamp + "\n";
   s += "day " + cfg.day + " max_missing_steps " + std::to_string(cfg.max_missing_steps) + "\n" + box;
   if (cfg.on_bad_file != "skip") s += "on_bad_file " + cfg.on_bad_file + "\n";
   return s;
@@ -162,6 +165,8 @@ void read_source(SourceJob& job) {
       if (!no_step_error(e)) throw;
       yr.empty = true;  // only undated files, none with a step of this year
     }
+    for (const auto& [rule, files] : report.stamp_rules)
+      log("prepare: %s %d time stamps: %s (%zu files)", job.sc.name.c_str(), yr.year, rule.c_str(), files);
     job.timing.files_read += report.read;
     yr.skipped = std::move(report.skipped);
   }
