@@ -37,8 +37,8 @@ Kind sniff(const std::string& path, const std::string& shown, std::string& head)
 Era5Fields read_fields(const std::string& path, const std::string& shown, const ReaderOptions& opt, bool in_zip) {
   std::string head;
   switch (sniff(path, shown, head)) {
-    case Kind::NetCDF: return read_era5_nc(path, shown, opt.region, opt.halo);
-    case Kind::Grib: return read_era5_grib(path, shown, opt.region, opt.halo);
+    case Kind::NetCDF: return read_era5_nc(path, shown, opt);
+    case Kind::Grib: return read_era5_grib(path, shown, opt);
     case Kind::Unknown:
       throw std::runtime_error(shown + ": neither netCDF, GRIB nor zip (first bytes " + head +
                                "; an HTML error page or a truncated download?)");

@@ -87,7 +87,7 @@ bool is_tp(codes_handle* h) {
 
 bool grib_has_tp(const std::string& path) {
   File f = open_file(path, path);
-  for (int k = 1;; ++k) {
+  for (;;) {
     int err = 0;
     Handle h(codes_handle_new_from_file(nullptr, f.get(), PRODUCT_GRIB, &err), &codes_handle_delete);
     if (!h || err) return false;
@@ -95,7 +95,7 @@ bool grib_has_tp(const std::string& path) {
   }
 }
 
-Era5Fields read_era5_grib(const std::string& path, const std::string& shown, const Region& region, int halo) {
+Era5Fields read_era5_grib(const std::string& path, const std::string& shown, const ReaderOptions& opt) {
   File f = open_file(path, shown);
   Era5Fields out;
   IndexWindow win;
@@ -121,11 +121,17 @@ Era5Fields read_era5_grib(const std::string& path, const std::string& shown, con
     if (grid_key.empty()) {
       grid_key = key, ni = mi, nj = mj, lon_consecutive = jcons == 0;
       const auto lon = grib_axis(lon1, lon2, mi, ineg == 0, true), lat = grib_axis(lat1, lat2, mj, jpos != 0, false);
-      win = region_window(lon, lat, region, halo, m.what);
+      win = region_window(lon, lat, opt.region, opt.halo, m.what);
       out.grid = window_grid(lon, lat, win);
     } else if (grid_key != key) {
       m.fail("is on another grid than the file's first tp message (" + std::string(key) + " vs " + grid_key + ")");
     }
+    size_t len = 1;
+    codes_set_string(h.get(), "stepUnits", "h", &len);  // startStep/endStep in hours
+    const long s0 = m.get_long("startStep"), s1 = m.get_long("endStep");
+    if (s1 <= s0) m.fail("tp step range " + std::to_string(s0) + "-" + std::to_string(s1) + " h is no accumulation interval");
+    const UnixSeconds end = validity(m);
+    if (!era5_field_needed(end, opt)) continue;  // not decoded
     size_t n = 0;
     codes_get_size(h.get(), "values", &n);
     if (n != size_t(ni * nj)) m.fail("has " + std::to_string(n) + " values for a " + std::to_string(ni) + " x " + std::to_string(nj) + " grid");
@@ -136,12 +142,6 @@ Era5Fields read_era5_grib(const std::string& path, const std::string& shown, con
     double noise = 1e-7;  // m: negative packing noise clamps to 0, more negative values are missing
     codes_get_double(h.get(), "packingError", &noise);
     noise = std::max(noise, 1e-7);
-
-    size_t len = 1;
-    codes_set_string(h.get(), "stepUnits", "h", &len);  // startStep/endStep in hours
-    const long s0 = m.get_long("startStep"), s1 = m.get_long("endStep");
-    if (s1 <= s0) m.fail("tp step range " + std::to_string(s0) + "-" + std::to_string(s1) + " h is no accumulation interval");
-    const UnixSeconds end = validity(m);
     Accumulation a{end - (s1 - s0) * 3600, end, std::vector<float>(win.ni * win.nj)};
     for (size_t j = 0; j < win.nj; ++j)
       for (size_t i = 0; i < win.ni; ++i) {

@@ -81,9 +81,9 @@ bool nc_has_tp(const std::string& path) {
   return has;
 }
 
-Era5Fields read_era5_nc(const std::string& path, const std::string& shown, const Region& region, int halo) {
+Era5Fields read_era5_nc(const std::string& path, const std::string& shown, const ReaderOptions& opt) {
   const NcFieldSpec spec{{"tp"}, {""}, {"m"}, false, 1000.0, 1e-7};
-  const NcField f(path, spec, region, halo, shown);
+  const NcField f(path, spec, opt.region, opt.halo, shown);
   const auto raw = f.time_values();
   if (raw.empty()) f.fail("has no time axis");
   CfTimeUnits u;
@@ -92,17 +92,25 @@ Era5Fields read_era5_nc(const std::string& path, const std::string& shown, const
   } catch (const std::invalid_argument& e) {
     f.fail(e.what());
   }
-  Era5Fields out{f.grid(), {}};
-  for (size_t k = 0; k < raw.size(); ++k) {
-    if (!std::isfinite(raw[k])) f.fail("non-finite time value");
-    const UnixSeconds end = u.to_unix(raw[k]);
-    if (end % 3600) f.fail("time value " + std::to_string(raw[k]) + " is not on the hour");
-    out.fields.push_back({end - 3600, end, f.read_mm(k, 3600)});
+  std::vector<UnixSeconds> ends;
+  bool any_needed = false;
+  for (double v : raw) {
+    if (!std::isfinite(v)) f.fail("non-finite time value");
+    ends.push_back(u.to_unix(v));
+    if (ends.back() % 3600) f.fail("time value " + std::to_string(v) + " is not on the hour");
+    any_needed |= era5_field_needed(ends.back(), opt);
   }
-  std::sort(out.fields.begin(), out.fields.end(), [](const auto& a, const auto& b) { return a.end < b.end; });
-
+  Era5Fields out{f.grid(), {}};
+  if (!any_needed) return out;
+  // A possible ERA5-Land file is read whole: the test for never-falling values
+  // needs consecutive hours, whichever hours are kept.
   const std::string claim = land_claim(f);
-  if (claim.empty() && !tenth_degree(out.grid)) return out;
+  const bool candidate = !claim.empty() || tenth_degree(out.grid);
+  for (size_t k = 0; k < ends.size(); ++k)
+    if (candidate || era5_field_needed(ends[k], opt)) out.fields.push_back({ends[k] - 3600, ends[k], f.read_mm(k, 3600)});
+  std::sort(out.fields.begin(), out.fields.end(), [](const auto& a, const auto& b) { return a.end < b.end; });
+  if (!candidate) return out;
+
   size_t pairs = 0;
   const std::string fall = first_fall(out.fields, out.grid, pairs);
   if (!claim.empty() && !fall.empty())

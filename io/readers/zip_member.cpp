@@ -25,7 +25,7 @@ TempFile::~TempFile() {
 
 ZipArchive::ZipArchive(const std::string& path) : path_(path) {
   int err = 0;
-  z_ = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err);
+  z_ = zip_open(path.c_str(), ZIP_RDONLY, &err);
   if (!z_) {
     zip_error_t e;
     zip_error_init_with_code(&e, err);
