@@ -6,6 +6,8 @@
 #include <exception>
 #include <stdexcept>
 
+#include "io/readers/accumulation.h"
+
 namespace rf::io {
 
 std::vector<std::string> glob_files(const std::string& pattern) {
@@ -45,6 +47,7 @@ DailyCube daily_from_files(Product product, ReaderOptions opt, const std::vector
     todo.push_back(f);
   }
   std::vector<std::string> skipped;
+  AccumulationJoin join;  // ERA5-Land hours whose two fields lie in different files
   const size_t batch = 8;
   for (size_t b0 = 0; b0 < todo.size(); b0 += batch) {
     const size_t nb = std::min(batch, todo.size() - b0);
@@ -76,8 +79,10 @@ DailyCube daily_from_files(Product product, ReaderOptions opt, const std::vector
       }
       if (report && !got[k].stamp_rule.empty()) ++report->stamp_rules[got[k].stamp_rule];
       for (const Step& s : got[k].steps) agg.add(got[k].grid, s, todo[b0 + k]);
+      join.add(got[k], todo[b0 + k]);
     }
   }
+  for (const auto& j : join.join(opt.keep_from, opt.keep_to)) agg.add(j.grid, j.step, j.file);
   if (report) {
     report->read = todo.size();
     report->skipped = std::move(skipped);

@@ -2,7 +2,8 @@
 // outside the period are skipped unopened; flat binaries are decompressed in
 // parallel (OpenMP, batches in file order so sums are reproducible), netCDF/HDF5
 // files are read serially (netCDF-C is not thread-safe). Steps are streamed into
-// the aggregator; no more than one batch of steps is in memory.
+// the aggregator; no more than one batch of steps is in memory. ERA5-Land hours
+// whose two accumulations lie in different files are joined at the end.
 #pragma once
 #include <map>
 #include <string>

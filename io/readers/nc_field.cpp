@@ -79,11 +79,12 @@ Axis classify(const std::string& n) {
 }  // namespace
 
 void NcField::fail(const std::string& problem) const {
-  throw std::runtime_error(path_ + ": variable '" + (var_name_.empty() ? spec_.vars.front() : var_name_) + "': " + problem);
+  throw std::runtime_error(shown_ + ": variable '" + (var_name_.empty() ? spec_.vars.front() : var_name_) + "': " + problem);
 }
 
-NcField::NcField(const std::string& path, const NcFieldSpec& spec, const Region& region, int halo)
-    : path_(path), spec_(spec) {
+NcField::NcField(const std::string& path, const NcFieldSpec& spec, const Region& region, int halo,
+                 const std::string& shown)
+    : shown_(shown.empty() ? path : shown), spec_(spec) {
   const int st = nc_open(path.c_str(), NC_NOWRITE, &ncid_);
   if (st != NC_NOERR) {
     ncid_ = -1;
@@ -172,7 +173,7 @@ void NcField::init(const Region& region, int halo) {
     return a;
   };
   const std::vector<double> lon = axis(dim_lon_), lat = axis(dim_lat_);
-  win_ = region_window(lon, lat, region, halo, path_ + ": variable '" + var_name_ + "'");
+  win_ = region_window(lon, lat, region, halo, shown_ + ": variable '" + var_name_ + "'");
   grid_ = window_grid(lon, lat, win_);
 
   if (dim_t_ >= 0) {

@@ -27,7 +27,9 @@ struct NcFieldSpec {
 
 class NcField {
  public:
-  NcField(const std::string& path, const NcFieldSpec& spec, const Region& region, int halo);
+  // `shown` names the file in errors when `path` is not what the user gave (a
+  // zip member extracted to a temporary file); empty = `path`.
+  NcField(const std::string& path, const NcFieldSpec& spec, const Region& region, int halo, const std::string& shown = "");
   ~NcField();
   NcField(const NcField&) = delete;
   NcField& operator=(const NcField&) = delete;
@@ -49,7 +51,7 @@ class NcField {
 
  private:
   void init(const Region& region, int halo);
-  std::string path_, var_name_, time_name_;
+  std::string shown_, var_name_, time_name_;
   NcFieldSpec spec_;
   int ncid_ = -1, grp_ = -1, var_ = -1, time_grp_ = -1, time_var_ = -1;
   int ndims_ = 0, dim_t_ = -1, dim_lat_ = -1, dim_lon_ = -1, dim_expver_ = -1;

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "io/readers/cf_time.h"
+#include "io/readers/era5.h"
 #include "io/readers/nc_field.h"
 
 namespace rf::io {
@@ -157,20 +158,8 @@ FileSteps ProductReader::read(const std::string& path) const {
   throw std::logic_error("unknown product");
 }
 
-// ERA5 tp: m of water over the hour ENDING at each stamp (legacy `time` hours
-// since 1900, new CDS `valid_time` seconds since 1970; both via CF units).
-FileSteps ProductReader::read_era5(const std::string& path) const {
-  NcFieldSpec spec{{"tp"}, {""}, {"m"}, false, 1000.0, 1e-7};
-  NcField f(path, spec, opt_.region, opt_.halo);
-  FileSteps out{f.grid(), {}};
-  const auto t = stamps(f);
-  for (size_t k = 0; k < t.size(); ++k) {
-    const UnixSeconds start = t[k] - 3600;
-    if (!keep(start, 3600)) continue;
-    out.steps.push_back(Step{start, 3600, f.read_mm(k, 3600)});
-  }
-  return out;
-}
+// ERA5 / ERA5-Land tp (netCDF, zip of netCDF, GRIB; by the file's first bytes): io/readers/era5.h.
+FileSteps ProductReader::read_era5(const std::string& path) const { return read_era5_file(path, opt_); }
 
 // IMERG: the half hour (or UTC day for 3B-DAY) comes from the file name; the
 // in-file `time` epoch changed between V06 and V07 and is not used.

@@ -1,7 +1,7 @@
 // Readers of the five distributed products (+ any GrADS product), each
 // returning the time steps of one file as mm per step on the region window
-// (fact sheet §A): ERA5 hourly tp (legacy netCDF3 int16 `time` and new CDS
-// netCDF4 `valid_time`; hour ending at the stamp), IMERG Final HHR HDF5 (V06
+// (fact sheet §A): ERA5 / ERA5-Land hourly tp (netCDF, CDS zip or GRIB;
+// io/readers/era5.h), IMERG Final HHR HDF5 (V06
 // precipitationCal, V07 precipitation; times from the file name) and 3B-DAY
 // netCDF4, GLDAS 2.0/2.1 3-hourly Rainf_f_tavg (stamp rule from the file's
 // time_bnds / begin_time / tavg_definision or the user's setting, gldas.h),

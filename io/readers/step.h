@@ -19,13 +19,24 @@ struct Step {
   std::vector<float> mm;
 };
 
-// The steps of one file on one window grid.
+// Water (mm) accumulated over [start, end) on the window grid: an ERA5 tp field
+// as stored (one hour for ERA5, since 00 UTC for ERA5-Land; io/readers/accumulation.h).
+struct Accumulation {
+  UnixSeconds start = 0, end = 0;
+  std::vector<float> mm;
+};
+
+// The steps of one file on one window grid. Accumulated products also give the
+// fields whose hour needs another file: `heads` lack the field an hour before
+// them, `tails` are the last field of each accumulation still running at the
+// file's end; daily_from_files pairs them across files (AccumulationJoin).
 struct FileSteps {
   Grid grid;
   std::vector<Step> steps;
   // How the steps' intervals were placed where a product needs a rule to say
   // so (GLDAS, io/readers/gldas.h); "" otherwise.
   std::string stamp_rule = {};
+  std::vector<Accumulation> heads = {}, tails = {};
 };
 
 // Index window [i0, i0+ni) x [j0, j0+nj) of a 1-D coordinate pair that covers

@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "io/cf/nc_util.h"
+#include "io/synth/era5_grib.h"
 #include "io/synth/paths.h"
+#include "io/synth/zip_writer.h"
 
 namespace rf::io::synth {
 
@@ -28,6 +30,37 @@ std::string year_doy_dir(const std::string& dir, UnixSeconds t) {
   return dir + b;
 }
 void finish(const std::string& tmp, const std::string& path) { std::filesystem::rename(tmp, path); }
+// 00 UTC of the day holding the hour that ends at `stamp` (ERA5-Land's accumulation start).
+UnixSeconds land_day_start(UnixSeconds stamp) { return day_start(day_of(stamp - 1)); }
+
+// The instantaneous member of a CDS zip: t2m(valid_time, latitude, longitude) in K.
+void write_instant_member(const std::string& path, const Grid& g, const std::vector<int64_t>& stamps) {
+  int nc, dt, dlat, dlon, vt, vlat, vlon, v;
+  nc::check(nc_create(path.c_str(), NC_CLOBBER | NC_NETCDF4, &nc), path, "create");
+  nc::check(nc_def_dim(nc, "valid_time", stamps.size(), &dt), path, "def_dim");
+  nc::check(nc_def_dim(nc, "latitude", g.ny(), &dlat), path, "def_dim");
+  nc::check(nc_def_dim(nc, "longitude", g.nx(), &dlon), path, "def_dim");
+  nc::check(nc_def_var(nc, "valid_time", NC_INT64, 1, &dt, &vt), path, "def_var");
+  nc::put_text(nc, vt, "units", "seconds since 1970-01-01", path);
+  nc::check(nc_def_var(nc, "latitude", NC_DOUBLE, 1, &dlat, &vlat), path, "def_var");
+  nc::put_text(nc, vlat, "units", "degrees_north", path);
+  nc::check(nc_def_var(nc, "longitude", NC_DOUBLE, 1, &dlon, &vlon), path, "def_var");
+  nc::put_text(nc, vlon, "units", "degrees_east", path);
+  const int d3[3] = {dt, dlat, dlon};
+  nc::check(nc_def_var(nc, "t2m", NC_FLOAT, 3, d3, &v), path, "def_var t2m");
+  nc::check(nc_def_var_deflate(nc, v, 1, 1, 1), path, "deflate");
+  nc::put_text(nc, v, "units", "K", path);
+  nc::put_text(nc, v, "long_name", "2 metre temperature", path);
+  nc::put_text(nc, NC_GLOBAL, "GRIB_centre", "ecmf", path);
+  nc::check(nc_enddef(nc), path, "enddef");
+  std::vector<long long> secs(stamps.begin(), stamps.end());
+  nc::check(nc_put_var_longlong(nc, vt, secs.data()), path, "put valid_time");
+  nc::check(nc_put_var_double(nc, vlat, g.lat.data()), path, "put latitude");
+  nc::check(nc_put_var_double(nc, vlon, g.lon.data()), path, "put longitude");
+  const std::vector<float> t2m(stamps.size() * g.size(), 281.5f);
+  nc::check(nc_put_var_float(nc, v, t2m.data()), path, "put t2m");
+  nc::check(nc_close(nc), path, "close");
+}
 
 // The chunk shape of the global gridded files: only the window's chunks are stored.
 constexpr size_t kChunk = 60;
@@ -58,38 +91,72 @@ Era5Layout era5_layout_alternating(int y) { return y % 2 == 0 ? Era5Layout::Lega
 Era5Layout era5_layout_legacy(int) { return Era5Layout::Legacy; }
 Era5Layout era5_layout_cds(int) { return Era5Layout::Cds; }
 
-Era5Writer::Era5Writer(std::string out_dir, Era5Layout (*f)(int)) : dir_(std::move(out_dir)), layout_(f) {}
+Era5Layout era5_layout_zip(int) { return Era5Layout::Zip; }
+Era5Layout era5_layout_grib(int) { return Era5Layout::Grib; }
+
+Era5Writer::Era5Writer(std::string out_dir, Era5Layout (*f)(int), bool land)
+    : dir_(std::move(out_dir)), layout_(f), land_(land) {}
 
 void Era5Writer::add_day(const ProductDay& d, const NativeWindow& w) {
   w_ = w;
-  const size_t n = w.size();
   for (int k = 0; k < w.steps_per_day; ++k) {
     const UnixSeconds stamp = d.step_start(k, w) + 3600;  // hour-ending
-    int y, m, dd;
-    ymd_from_day(day_of(stamp), y, m, dd);
-    const int key = y * 100 + m;
-    if (key != month_key_) {
-      flush();
-      month_key_ = key;
-    }
-    stamps_.push_back(stamp);
-    const float* s = d.steps.data() + size_t(k) * n;
-    for (size_t i = 0; i < n; ++i) hours_.push_back(s[i] * 1e-3f);  // mm -> m
+    if (land_ && last_stamp_ == INT64_MIN)  // the first day's hours from 01 UTC, dry (nc_products.h)
+      for (UnixSeconds t = land_day_start(stamp) + 3600; t < stamp; t += 3600) push(t, nullptr);
+    push(stamp, d.steps.data() + size_t(k) * w.size());
+  }
+}
+
+void Era5Writer::push(UnixSeconds stamp, const float* mm) {
+  int y, m, dd;
+  ymd_from_day(day_of(stamp), y, m, dd);
+  const int key = y * 100 + m;
+  if (key != month_key_) {
+    flush();
+    month_key_ = key;
+  }
+  const size_t n = w_.size();
+  if (land_ && !(last_stamp_ == stamp - 3600 && land_day_start(stamp) == land_day_start(last_stamp_)))
+    acc_.assign(n, 0.f);  // 01 UTC: a new day's accumulation
+  last_stamp_ = stamp;
+  stamps_.push_back(stamp);
+  for (size_t i = 0; i < n; ++i) {
+    const float h = mm ? mm[i] * 1e-3f : 0.f;  // mm -> m
+    hours_.push_back(land_ ? (acc_[i] += h) : h);
   }
 }
 
 void Era5Writer::flush() {
   if (stamps_.empty()) return;
+  const Era5Layout layout = layout_(month_key_ / 100);
   char name[64];
-  std::snprintf(name, sizeof name, "/era5/era5_tp_%06d.nc", month_key_);
+  std::snprintf(name, sizeof name, "/era5/era5_tp_%06d.%s", month_key_,
+                layout == Era5Layout::Zip ? "zip" : layout == Era5Layout::Grib ? "grib" : "nc");
   const std::string path = dir_ + name, tmp = path + ".part";
   make_parent_dirs(path);
-  const Era5Layout layout = layout_(month_key_ / 100);
+  if (layout == Era5Layout::Grib) {
+    write_era5_grib(tmp, w_.grid(), stamps_, hours_, land_);
+  } else if (layout == Era5Layout::Zip) {
+    const std::string accum = path + ".accum.part", instant = path + ".instant.part";
+    write_nc(accum, false);
+    write_instant_member(instant, w_.grid(), stamps_);
+    write_zip(tmp, {{"data_stream-oper_stepType-instant.nc", instant}, {"data_stream-oper_stepType-accum.nc", accum}});
+    std::filesystem::remove(accum);
+    std::filesystem::remove(instant);
+  } else {
+    write_nc(tmp, layout == Era5Layout::Legacy);
+  }
+  finish(tmp, path);
+  written.push_back(path);
+  stamps_.clear();
+  hours_.clear();
+}
+
+void Era5Writer::write_nc(const std::string& path, bool legacy) const {
   const size_t nt = stamps_.size(), ny = size_t(w_.nj), nx = size_t(w_.ni);
   const Grid g = w_.grid();
   int nc, dt, dlat, dlon, vt, vlat, vlon, vtp;
-  const bool legacy = layout == Era5Layout::Legacy;
-  nc::check(nc_create(tmp.c_str(), NC_CLOBBER | (legacy ? NC_64BIT_OFFSET : NC_NETCDF4), &nc), path, "create");
+  nc::check(nc_create(path.c_str(), NC_CLOBBER | (legacy ? NC_64BIT_OFFSET : NC_NETCDF4), &nc), path, "create");
   if (legacy) {
     nc::check(nc_def_dim(nc, "longitude", nx, &dlon), path, "def_dim");
     nc::check(nc_def_dim(nc, "latitude", ny, &dlat), path, "def_dim");
@@ -163,7 +230,10 @@ void Era5Writer::flush() {
   nc::put_text(nc, vtp, "units", "m", path);
   nc::put_text(nc, vtp, "long_name", "Total precipitation", path);
   nc::put_text(nc, vtp, "standard_name", "unknown", path);
-  nc::put_text(nc, NC_GLOBAL, "history", "rainfuse synth: synthetic ERA5 hourly tp (twin)", path);
+  nc::put_text(nc, NC_GLOBAL, "history",
+               land_ ? "rainfuse synth: synthetic ERA5-Land hourly tp (twin), accumulated from 00 UTC"
+                     : "rainfuse synth: synthetic ERA5 hourly tp (twin)",
+               path);
   nc::check(nc_enddef(nc), path, "enddef");
   std::vector<double> lat(g.lat), lon(g.lon);
   if (legacy) {
@@ -187,10 +257,6 @@ void Era5Writer::flush() {
     nc::check(nc_put_var_float(nc, vtp, hours_.data()), path, "put tp");
   }
   nc::check(nc_close(nc), path, "close");
-  finish(tmp, path);
-  written.push_back(path);
-  stamps_.clear();
-  hours_.clear();
 }
 
 int imerg_version_for(UnixSeconds t) {

@@ -12,33 +12,49 @@
 namespace rf::io::synth {
 
 // ERA5 hourly tp, one file per calendar month of valid_time:
-// era5/era5_tp_YYYYMM.nc. Legacy = CDS netCDF3 64-bit offset, int16 packed
-// tp(time, latitude, longitude) with scale_factor/add_offset, time in hours
-// since 1900-01-01; Cds = new CDS netCDF4, float32 tp(valid_time, latitude,
-// longitude) with NaN fill, valid_time in seconds since 1970-01-01, number and
-// expver coordinates. Latitude north->south, longitude 0-360 (area request
-// 40.75N 88.5E 30.25N 104.5E).
-enum class Era5Layout { Legacy, Cds };
+// era5/era5_tp_YYYYMM.{nc,zip,grib}. Legacy = CDS netCDF3 64-bit offset, int16
+// packed tp(time, latitude, longitude) with scale_factor/add_offset, time in
+// hours since 1900-01-01; Cds = new CDS netCDF4, float32 tp(valid_time,
+// latitude, longitude) with NaN fill, valid_time in seconds since 1970-01-01,
+// number and expver coordinates; Zip = the new CDS zip of a request mixing
+// accumulated and instantaneous fields: data_stream-oper_stepType-instant.nc
+// (t2m) and data_stream-oper_stepType-accum.nc (the Cds tp file); Grib = GRIB 1,
+// one message per hour (era5_grib.h). Latitude north->south, longitude 0-360
+// (area request 40.75N 88.5E 30.25N 104.5E).
+// ERA5-Land (`land`): the same hours written as ERA5-Land stores them,
+// accumulated from 00 UTC (01 UTC = the first hour, 00 UTC = the whole previous
+// day); netCDF files say "ERA5-Land" in their history, GRIB in the step range.
+// The twin keeps ERA5's 0.25-degree window. Its first day starts at 13 UTC, so
+// its hours from 01 UTC until then are written dry (0): the file then starts
+// at 01 UTC and can be de-accumulated.
+enum class Era5Layout { Legacy, Cds, Zip, Grib };
 class Era5Writer {
  public:
   // layout_of_year(y) picks the layout of the files of year y.
-  Era5Writer(std::string out_dir, Era5Layout (*layout_of_year)(int));
+  Era5Writer(std::string out_dir, Era5Layout (*layout_of_year)(int), bool land);
   // Adds the 24 hourly steps of a product day (step k ends at day-1 13:00 + k h).
   void add_day(const ProductDay& d, const NativeWindow& w);
   void flush();  // writes the pending month, if any
   std::vector<std::string> written;
 
  private:
+  void push(UnixSeconds stamp, const float* mm);  // mm == null: a dry hour
+  void write_nc(const std::string& path, bool legacy) const;
   std::string dir_;
   Era5Layout (*layout_)(int);
+  bool land_;
   int month_key_ = -1;                    // y * 100 + m of the pending hours
   std::vector<int64_t> stamps_;           // valid_time (unix seconds)
-  std::vector<float> hours_;              // [nt][nj][ni] metres
+  std::vector<float> hours_;              // [nt][nj][ni] metres (ERA5-Land: accumulated since 00 UTC)
+  std::vector<float> acc_;                // ERA5-Land: metres since 00 UTC of the last stamp's day
+  UnixSeconds last_stamp_ = INT64_MIN;
   NativeWindow w_{};
 };
 Era5Layout era5_layout_alternating(int year);  // even years legacy, odd years CDS
 Era5Layout era5_layout_legacy(int year);
 Era5Layout era5_layout_cds(int year);
+Era5Layout era5_layout_zip(int year);
+Era5Layout era5_layout_grib(int year);
 
 // IMERG Final half-hourly file (V06B: /Grid/precipitationCal, time in seconds
 // since 1970-01-01; V07B: /Grid/precipitation, seconds since 1980-01-06),

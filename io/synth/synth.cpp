@@ -28,10 +28,12 @@ int year_of(DayNumber d) {
 }
 
 Era5Layout (*era5_policy(const std::string& s))(int) {
-  if (s == "alternate") return era5_layout_alternating;
+  if (s == "alternate" || s == "nc") return era5_layout_alternating;
   if (s == "legacy") return era5_layout_legacy;
   if (s == "cds") return era5_layout_cds;
-  throw std::runtime_error("synth: --era5-layout must be alternate, legacy or cds, got '" + s + "'");
+  if (s == "zip") return era5_layout_zip;
+  if (s == "grib") return era5_layout_grib;
+  throw std::runtime_error("synth: --era5-layout must be nc (= alternate), legacy, cds, zip or grib, got '" + s + "'");
 }
 
 // Per-product state of a run.
@@ -77,7 +79,7 @@ SynthSummary run_synth(const SynthOptions& opt) {
   };
   ProductRun *era5 = find(Product::ERA5), *imerg = find(Product::IMERG), *gldas = find(Product::GLDAS),
              *gsmap = find(Product::GSMAP), *cmorph = find(Product::CMORPH);
-  Era5Writer era5_writer(dir, era5_policy(opt.era5_layout));
+  Era5Writer era5_writer(dir, era5_policy(opt.era5_layout), opt.era5_land);
   std::unique_ptr<GsmapWriter> gsmap_writer;
   std::unique_ptr<CmorphWriter> cmorph_writer;
   if (gsmap) gsmap_writer = std::make_unique<GsmapWriter>(gsmap->model.window(), opt.unpacked);
@@ -249,6 +251,7 @@ SynthSummary run_synth(const SynthOptions& opt) {
   for (auto& r : runs) std::fprintf(f, " %s", product_name(r->p));
   std::fprintf(f, "\ncmorph_format %s\nbinaries %s", opt.cmorph_format.c_str(), opt.unpacked ? "unpacked" : "compressed");
   std::fprintf(f, "\ngauge_format %s", opt.gauge_format.c_str());
+  std::fprintf(f, "\nera5_land %s", opt.era5_land ? "yes (accumulated from 00 UTC)" : "no");
   std::fprintf(f, "\ngauges %s\nera5_layout %s\nimerg_version %s\nday_convention CMA (D-1 12:00 UTC to D 12:00 UTC)\n",
                opt.gauges ? "yes" : "no", opt.era5_layout.c_str(),
                opt.imerg_version ? std::to_string(opt.imerg_version).c_str() : "by period (V06B 2000-06..2021-09, else V07B)");

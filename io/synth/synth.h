@@ -21,7 +21,10 @@ struct SynthOptions {
   uint64_t seed = 1;
   std::vector<Product> products{std::begin(kAllProducts), std::end(kAllProducts)};
   bool gauges = true;
-  std::string era5_layout = "alternate";  // alternate (even years legacy nc3, odd years CDS nc4) | legacy | cds
+  // nc = alternate (even years legacy nc3, odd years CDS nc4) | legacy | cds | zip (CDS
+  // accum + instant members) | grib (GRIB 1)
+  std::string era5_layout = "alternate";
+  bool era5_land = false;  // ERA5 written as ERA5-Land stores tp: accumulated from 00 UTC
   std::string cmorph_format = "bz2";      // bz2 (CPC binary) | nc (NCEI CDR netCDF, ~6x cheaper to write)
   bool unpacked = false;                  // GSMaP .dat and CMORPH binaries written decompressed (17 / 65 MB a file)
   int imerg_version = 0;                  // 0: by period (imerg_version_for), 6 or 7: forced

@@ -11,7 +11,7 @@ namespace rf::cli {
 static const char* kUsage =
     "usage: rainfuse synth --out DIR --start YYYY-MM-DD --end YYYY-MM-DD [--seed N] [--grid 0.01]\n"
     "                      [--products era5,imerg,gldas,gsmap,cmorph] [--no-gauges]\n"
-    "                      [--era5-layout alternate|legacy|cds] [--imerg-version auto|6|7]\n"
+    "                      [--era5-layout nc|legacy|cds|zip|grib] [--era5-land] [--imerg-version auto|6|7]\n"
     "                      [--cmorph-format bz2|nc] [--gauge-format csv|cma-txt] [--unpacked]\n"
     "                      [--stations FILE] [--quiet]\n"
     "Writes a synthetic Qinghai twin: daily truth (CMA day, 0.01 deg), a DEM, each product\n"
@@ -23,7 +23,7 @@ static const char* kUsage =
 int cmd_synth(const Argv& argv) {
   Args a(argv, {"out", "start", "end", "seed", "grid", "products", "era5-layout", "imerg-version", "stations", "cmorph-format",
           "gauge-format"},
-         {"no-gauges", "quiet", "unpacked"});
+         {"no-gauges", "quiet", "unpacked", "era5-land"});
   if (a.help()) {
     std::fputs(kUsage, stdout);
     return 0;
@@ -44,6 +44,7 @@ int cmd_synth(const Argv& argv) {
   }
   o.gauges = !a.has("no-gauges");
   o.era5_layout = a.get_or("era5-layout", "alternate");
+  o.era5_land = a.has("era5-land");
   const std::string iv = a.get_or("imerg-version", "auto");
   if (iv == "auto") o.imerg_version = 0;
   else if (iv == "6" || iv == "7") o.imerg_version = std::stoi(iv);
