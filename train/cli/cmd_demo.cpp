@@ -16,7 +16,7 @@ static const char* kUsage =
     "distributed formats, gauges, DEM) under DIR/twin, writes DIR/demo.toml, then runs\n"
     "prepare, train (5-fold leave-stations-out CV + final model), fuse 2020 and evaluate\n"
     "on a 0.05-degree grid, and prints where the netCDF, metrics.csv/.md and maps are.\n"
-    "About 15-20 minutes on 2 CPU cores. Running it again in the same DIR resumes.\n"
+    "About 15-22 minutes on 2 CPU cores. Running it again in the same DIR resumes.\n"
     "  --out DIR   output folder (default: rainfuse-demo)\n"
     "  --seed N    training seed (train.seed: folds, samples, init; default 1)\n"
     "  --twin-seed N  seed of the synthetic twin (default 1)\n"

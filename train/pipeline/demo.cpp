@@ -1,14 +1,15 @@
 // `rainfuse demo` (demo.h): synth -> prepare -> train -> fuse -> evaluate on
 // the twin, then a summary of where everything is.
 //
-// Time of the full demo on 2 CPU cores, measured on a quiet 2-core AMD EPYC
-// (Zen 4) (docs/performance.md, "Fusion skill"):        AVX2     AVX-512
-//   synth 2019-2020, CMORPH as netCDF                   3.3 min    (same)
-//   prepare (five products' daily totals, 2 years)      1.7 min   1.9 min
+// Time of the full demo on 2 CPU cores (docs/performance.md, "Fusion skill"):
+//                                                      AVX2-only   Zen 4
+//                                                      EPYC        AVX-512
+//   synth 2019-2020, CMORPH as netCDF                   4.2 min    3.3 min
+//   prepare (five products' daily totals, 2 years)      2.0 min    1.9 min
 //   train: qh-fuse, 5 folds + final, 6 epochs x 50 steps of 16 patches of
-//          16x16, calibration, out-of-fold on 2020      7.9 min   6.4 min
-//   fuse 2020 at 0.05 deg (278x170 px in one pass)      5.2 min   4.1 min
-//   evaluate (baselines out of fold, truth grid, plots) 2.3 min   2.5 min
+//          16x16, calibration, out-of-fold on 2020      8.2 min    6.4 min
+//   fuse 2020 at 0.05 deg (278x170 px in one pass)      5.2 min    4.1 min
+//   evaluate (baselines out of fold, truth grid, plots) 2.1 min    2.5 min
 // A re-run reuses the twin and the prepare cache; a GPU makes train and fuse cheap.
 // --quick (CI): two weeks of July 2020 at 0.1 deg, 3 folds of one epoch of 2
 // steps: about a minute on a quiet machine.
