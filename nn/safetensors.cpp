@@ -1,6 +1,9 @@
 #include "nn/safetensors.h"
 
+#include <zlib.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -17,6 +20,17 @@ namespace {
   throw std::runtime_error(path + ": " + what);
 }
 
+uint32_t data_crc32(const void* p, size_t n, uint32_t crc = 0) {
+  const auto* b = static_cast<const Bytef*>(p);
+  uLong c = crc;
+  for (; n > 0;) {
+    const uInt k = uInt(std::min<size_t>(n, size_t(1) << 30));
+    c = ::crc32(c, b, k);
+    b += k, n -= k;
+  }
+  return uint32_t(c);
+}
+
 // The parts of a safetensors header we use: per tensor dtype, shape, offsets.
 struct Entry {
   std::string dtype;
@@ -29,6 +43,7 @@ struct Entry {
 class HeaderParser {
  public:
   explicit HeaderParser(const std::string& s) : s_(s) {}
+  std::map<std::string, std::string> metadata;  // __metadata__'s string values, after parse()
 
   std::map<std::string, Entry> parse() {
     std::map<std::string, Entry> out;
@@ -38,7 +53,7 @@ class HeaderParser {
       std::string name = string();
       expect(':');
       if (name == "__metadata__") {
-        skip_value();
+        metadata_();
       } else {
         out[name] = entry(name);
       }
@@ -85,6 +100,25 @@ class HeaderParser {
     }
     if (!has_dtype || !has_shape || !has_offsets) error("tensor '" + name + "' lacks dtype, shape or data_offsets");
     return e;
+  }
+
+  // Fills `metadata` from the header's __metadata__: string values kept (crc32), others skipped.
+  void metadata_() {
+    if (peek() != '{') return skip_value();
+    ++i_;
+    if (peek() == '}') return void(++i_);
+    for (;;) {
+      const std::string key = string();
+      expect(':');
+      if (peek() == '"') metadata[key] = string();
+      else skip_value();
+      if (peek() == ',') {
+        ++i_;
+        continue;
+      }
+      expect('}');
+      return;
+    }
   }
 
   std::vector<int64_t> int_array() {
@@ -178,6 +212,7 @@ class HeaderParser {
 
 struct File {
   std::map<std::string, Entry> entries;
+  std::map<std::string, std::string> metadata;
   std::vector<std::string> order;  // by data offset
   std::vector<char> data;
 };
@@ -199,7 +234,9 @@ File read_file(const std::string& path) {
   f.read(header.data(), std::streamsize(n));
   File out;
   try {
-    out.entries = HeaderParser(header).parse();
+    HeaderParser hp(header);
+    out.entries = hp.parse();
+    out.metadata = std::move(hp.metadata);
   } catch (const std::exception& e) {
     fail(path, e.what());
   }
@@ -222,13 +259,29 @@ File read_file(const std::string& path) {
   out.data.resize(size_t(data_size));
   f.read(out.data.data(), std::streamsize(data_size));
   if (!f) fail(path, "read failed");
+  // Files we write carry the data section's CRC-32 (others, e.g. PyTorch's, do not).
+  if (const auto it = out.metadata.find("crc32"); it != out.metadata.end()) {
+    char want[16];
+    std::snprintf(want, sizeof want, "%08x", unsigned(data_crc32(out.data.data(), out.data.size())));
+    if (it->second != want)
+      fail(path, "corrupt: the tensor data's CRC-32 is " + std::string(want) + ", the header records " + it->second +
+                     " (truncated or altered on disk)");
+  }
   return out;
 }
 
 }  // namespace
 
 void save_safetensors(const std::string& path, const std::vector<NamedTensor>& tensors) {
-  std::string h = "{\"__metadata__\":{\"format\":\"pt\"}";
+  std::vector<std::vector<float>> data;
+  uint32_t crc = 0;
+  for (const auto& nt : tensors) {
+    data.push_back(nt.tensor.to_vector());
+    crc = data_crc32(data.back().data(), data.back().size() * 4, crc);
+  }
+  char crc_text[16];
+  std::snprintf(crc_text, sizeof crc_text, "%08x", unsigned(crc));
+  std::string h = "{\"__metadata__\":{\"format\":\"pt\",\"crc32\":\"" + std::string(crc_text) + "\"}";
   int64_t off = 0;
   for (const auto& [name, t] : tensors) {
     h += ",\"" + name + "\":{\"dtype\":\"F32\",\"shape\":[";
@@ -248,10 +301,7 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
   for (int i = 0; i < 8; ++i) le[i] = uint8_t(uint64_t(h.size()) >> (8 * i));
   f.write(reinterpret_cast<const char*>(le), 8);
   f.write(h.data(), std::streamsize(h.size()));
-  for (const auto& nt : tensors) {
-    const std::vector<float> v = nt.tensor.to_vector();
-    f.write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * 4));
-  }
+  for (const auto& v : data) f.write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * 4));
   if (!f) fail(path, "write failed");
 }
 

@@ -121,6 +121,11 @@ TEST_F(Serialization, SafetensorsBadFiles) {
                                 std::string(8, '\0')));
   expect_error([&] { load_safetensors(path("offs.safetensors")); }, {"offs.safetensors", "'w'"});
   expect_error([&] { load_safetensors(path("nope.safetensors")); }, {"nope.safetensors"});
+  // One flipped bit in the tensor data: refused by the CRC-32 in the header's metadata.
+  std::string flipped = good;
+  flipped[flipped.size() - 1000] ^= 0x10;
+  write_bytes(path("flip.safetensors"), flipped);
+  expect_error([&] { model.load(path("flip.safetensors")); }, {"flip.safetensors", "corrupt", "CRC-32"});
 }
 
 // Reads our file the way the safetensors library does (header JSON, contiguous

@@ -242,6 +242,25 @@ TEST(Prepare, AbsentYearChangedSettingsAndInputs) {
   const auto e2020 = mtime(out + "/cache/era5_2020.nc");
   EXPECT_EQ(pipe::prepare(utc).stats.rebuilt, 1);
   EXPECT_EQ(mtime(out + "/cache/era5_2020.nc"), e2020);
+  // A cache file altered on disk (one flipped byte): the manifest's CRC-32
+  // finds it, that file alone is rebuilt, to the same values.
+  {
+    const std::string c = out + "/cache/era5_2020.nc";
+    const io::DailyCube before = io::read_cf_daily(c);
+    std::string bytes;
+    {
+      std::ifstream in(c, std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      bytes = ss.str();
+    }
+    bytes[bytes.size() / 2] ^= 0x40;
+    std::ofstream(c, std::ios::binary | std::ios::trunc) << bytes;
+    EXPECT_EQ(pipe::prepare(utc).stats.rebuilt, 1);
+    const io::DailyCube after = io::read_cf_daily(c);
+    ASSERT_EQ(after.precip.size(), before.precip.size());
+    EXPECT_EQ(0, std::memcmp(after.precip.data(), before.precip.data(), before.precip.size() * sizeof(float)));
+  }
 
   // A source whose patterns match nothing is an error naming it and the pattern.
   pipe::RunConfig bad = cfg;

@@ -9,10 +9,16 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "io/checksum.h"
+
 namespace rf::pipe {
 namespace {
 
-constexpr char kMagic[8] = {'R', 'F', 'C', 'K', 'P', 'T', '1', '\n'};
+// Version 2 ends with the CRC-32 of every byte before it, so a truncated or
+// bit-flipped checkpoint is refused instead of resumed from; version 1 files
+// (no CRC) still load.
+constexpr char kMagic[8] = {'R', 'F', 'C', 'K', 'P', 'T', '2', '\n'};
+constexpr char kMagicV1[8] = {'R', 'F', 'C', 'K', 'P', 'T', '1', '\n'};
 
 struct Writer {
   std::string buf;
@@ -59,6 +65,7 @@ struct Reader {
   }
 };
 
+// The checkpoint's bytes without its CRC, after checking it (version 2).
 std::string read_all(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw std::runtime_error(path + ": cannot open checkpoint");
@@ -67,6 +74,15 @@ std::string read_all(const std::string& path) {
   size_t n;
   while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) s.append(chunk, n);
   std::fclose(f);
+  if (s.size() >= sizeof kMagic && std::memcmp(s.data(), kMagic, sizeof kMagic) == 0) {
+    if (s.size() < sizeof kMagic + 4) throw std::runtime_error(path + ": checkpoint is truncated");
+    uint32_t stored;
+    std::memcpy(&stored, s.data() + s.size() - 4, 4);
+    s.resize(s.size() - 4);
+    if (io::crc32_of(s.data(), s.size()) != stored)
+      throw std::runtime_error(path + ": checkpoint is corrupt (CRC-32 mismatch: truncated or altered on disk); "
+                               "delete it to train this model again from the start");
+  }
   return s;
 }
 
@@ -101,12 +117,14 @@ std::string encode(const TrainState& st, const nn::QhRef& model, const nn::Adam&
   w.tensors(model.parameters());
   w.tensors(opt.first_moments());
   w.tensors(opt.second_moments());
+  w.put(io::crc32_of(w.buf.data(), w.buf.size()));
   return w.buf;
 }
 
 TrainState decode_state(Reader& r) {
   r.need(sizeof kMagic);
-  if (std::memcmp(r.buf.data(), kMagic, sizeof kMagic) != 0) throw std::runtime_error(r.path + ": not a rainfuse checkpoint");
+  if (std::memcmp(r.buf.data(), kMagic, sizeof kMagic) != 0 && std::memcmp(r.buf.data(), kMagicV1, sizeof kMagicV1) != 0)
+    throw std::runtime_error(r.path + ": not a rainfuse checkpoint");
   r.pos = sizeof kMagic;
   TrainState st;
   st.epochs_done = r.get<int>();

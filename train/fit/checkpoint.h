@@ -3,9 +3,10 @@
 // rename, fsync of the directory. A kill at any moment leaves either the
 // previous or the new checkpoint, never a torn one.
 //
-// Binary layout (little endian, host order): "RFCKPT1\n", then the scalars of
+// Binary layout (little endian, host order): "RFCKPT2\n", then the scalars of
 // TrainState in declaration order, the history rows, then model parameters,
-// Adam first and second moments (each: count, then per tensor numel + floats).
+// Adam first and second moments (each: count, then per tensor numel + floats),
+// then the CRC-32 of all bytes before it ("RFCKPT1\n" files, without it, load).
 #pragma once
 #include <cstdint>
 #include <string>

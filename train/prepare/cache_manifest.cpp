@@ -6,10 +6,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "io/checksum.h"
+#include "train/pipeline/log.h"
 #include "train/prepare/prepare_steps.h"
 
 namespace rf::pipe::prep {
@@ -74,7 +77,8 @@ void Manifest::save() const {
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) throw std::runtime_error(tmp + ": cannot write: " + std::strerror(errno));
     out << "# rainfuse prepare cache manifest: one [artifact] block per cached file (settings, input files as\n"
-           "# 'file size mtime path', the days held). A block that no longer matches rebuilds that file only.\n"
+           "# 'file size mtime path', the days held, the file's CRC-32 and size). A block that no longer\n"
+           "# matches, or a file whose content no longer matches its block, rebuilds that file only.\n"
            "# The run's prepare_fingerprint, for reference:\n";
     std::istringstream fp(fingerprint_);
     for (std::string l; std::getline(fp, l);) out << "#   " << l << "\n";
@@ -87,6 +91,40 @@ void Manifest::save() const {
 
 std::string cache_block(const std::string& key, io::DayNumber first, io::DayNumber last) {
   return key + "days " + io::format_date(first) + " " + io::format_date(last) + "\n";
+}
+
+std::string content_line(const std::string& path) {
+  const io::FileCrc c = io::file_crc32(path);
+  char b[80];
+  std::snprintf(b, sizeof b, "content crc32 %08x size %llu\n", unsigned(c.crc), (unsigned long long)c.size);
+  return b;
+}
+
+std::string content_mismatch(const std::string& stored, const std::string& path) {
+  const size_t k = stored.find("content crc32 ");
+  if (k == std::string::npos) return "";
+  unsigned crc = 0;
+  unsigned long long size = 0;
+  if (std::sscanf(stored.c_str() + k, "content crc32 %8x size %llu", &crc, &size) != 2) return "unreadable content line";
+  io::FileCrc c;
+  try {
+    c = io::file_crc32(path);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  char b[160];
+  if (c.size != size) std::snprintf(b, sizeof b, "%llu bytes, the manifest recorded %llu (truncated?)", (unsigned long long)c.size, size);
+  else if (c.crc != crc) std::snprintf(b, sizeof b, "CRC-32 %08x, the manifest recorded %08x (altered on disk)", unsigned(c.crc), crc);
+  else return "";
+  return b;
+}
+
+bool cache_file_intact(const std::string& stored, const std::string& path) {
+  if (!std::filesystem::exists(path)) return false;
+  const std::string why = content_mismatch(stored, path);
+  if (why.empty()) return true;
+  log("prepare: warning: %s: %s: rebuilding it", path.c_str(), why.c_str());
+  return false;
 }
 
 bool cache_serves(const std::string& stored, const std::string& key, io::DayNumber want_first, io::DayNumber want_last,

@@ -71,7 +71,7 @@ std::vector<float> prepare_dem(const RunConfig& cfg, const io::Grid& working, Ma
   const std::string key = "dem variable " + cfg.dem_var + "\n" + grid + stamp_files({cfg.dem});
   const std::string path = cfg.path("cache/dem.nc");
   io::DayNumber bf, bl;
-  if (!cache_serves(manifest.block("dem.nc"), key, 0, 0, bf, bl) || !std::filesystem::exists(path)) {
+  if (!cache_serves(manifest.block("dem.nc"), key, 0, 0, bf, bl) || !cache_file_intact(manifest.block("dem.nc"), path)) {
     const io::DailyCube src = io::read_cf_daily(cfg.dem, cfg.dem_var);
     io::DailyCube c;
     c.product = "dem";
@@ -90,7 +90,7 @@ std::vector<float> prepare_dem(const RunConfig& cfg, const io::Grid& working, Ma
     opt.long_name = "surface elevation";
     opt.cell_methods = "area: mean";
     io::write_cf_daily(path, c, opt);
-    manifest.set("dem.nc", cache_block(key, 0, 0));
+    manifest.set("dem.nc", cache_block(key, 0, 0) + content_line(path));
     ++manifest.rebuilt;
   }
   io::DailyCube c = io::read_cf_daily(path, "elevation");

@@ -111,9 +111,10 @@ void prepare_gauges(const RunConfig& cfg, Manifest& manifest, Prepared& p) {
                           stamp_files(files);
   const std::string path = cfg.path("cache/gauges.csv");
   io::DayNumber bf, bl;
-  if (!cache_serves(manifest.block("gauges.csv"), key, first, last, bf, bl) || !std::filesystem::exists(path)) {
+  if (!cache_serves(manifest.block("gauges.csv"), key, first, last, bf, bl) ||
+      !cache_file_intact(manifest.block("gauges.csv"), path)) {
     build_gauges_csv(cfg, files, known, bf, bl, path);
-    manifest.set("gauges.csv", cache_block(key, bf, bl));
+    manifest.set("gauges.csv", cache_block(key, bf, bl) + content_line(path));
     ++manifest.rebuilt;
   }
   const Series series = load_gauges_csv(path, first, last);

@@ -138,7 +138,7 @@ SourceJob plan_source(const RunConfig& cfg, const SourceConfig& sc, const io::Gr
       const std::string stored = manifest.block(yr.artifact);
       yr.empty = stored.size() >= 6 && stored.compare(stored.size() - 6, 6, "empty\n") == 0;
       yr.cached = cache_serves(stored, yr.key, yr.first, yr.last, yr.build_first, yr.build_last) &&
-                  (yr.empty || std::filesystem::exists(yr.path));
+                  (yr.empty || cache_file_intact(stored, yr.path));
       if (!yr.cached) yr.empty = false;
     }
     job.years.push_back(std::move(yr));
@@ -215,7 +215,8 @@ void finish_source(const RunConfig& cfg, SourceJob& job, const io::Grid& working
         yr.built = io::DailyCube{};
         yc = io::read_cf_daily(yr.path);  // what a cached run loads: both runs see the same values
       }
-      manifest.set(yr.artifact, cache_block(yr.key, yr.build_first, yr.build_last) + (yr.empty ? "empty\n" : ""));
+      manifest.set(yr.artifact, cache_block(yr.key, yr.build_first, yr.build_last) +
+                                    (yr.empty ? std::string("empty\n") : content_line(yr.path)));
     }
     if (yr.empty) {
       ++timing.years_absent;

@@ -47,6 +47,14 @@ class Manifest {
 bool cache_serves(const std::string& stored_block, const std::string& key, io::DayNumber want_first,
                   io::DayNumber want_last, io::DayNumber& build_first, io::DayNumber& build_last);
 std::string cache_block(const std::string& key, io::DayNumber first, io::DayNumber last);
+// The block line recording a cached file's content: "content crc32 XXXXXXXX size N".
+std::string content_line(const std::string& path);
+// "" when the file matches the block's content line (a block without one, from
+// a manifest before checksums, is taken as it is); otherwise why it does not:
+// the cache file was truncated or altered after it was written, and is rebuilt.
+std::string content_mismatch(const std::string& stored_block, const std::string& path);
+// The file exists and matches its block; a mismatch is logged ("rebuilding it").
+bool cache_file_intact(const std::string& stored_block, const std::string& path);
 
 // Working-grid geometry: cell edges of an ascending axis are the midpoints of
 // its centres (the end cells mirrored).
