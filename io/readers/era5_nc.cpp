@@ -84,21 +84,11 @@ bool nc_has_tp(const std::string& path) {
 Era5Fields read_era5_nc(const std::string& path, const std::string& shown, const ReaderOptions& opt) {
   const NcFieldSpec spec{{"tp"}, {""}, {"m"}, false, 1000.0, 1e-7};
   const NcField f(path, spec, opt.region, opt.halo, shown);
-  const auto raw = f.time_values();
-  if (raw.empty()) f.fail("has no time axis");
-  CfTimeUnits u;
-  try {
-    u = parse_cf_time_units(f.time_units());
-  } catch (const std::invalid_argument& e) {
-    f.fail(e.what());
-  }
-  std::vector<UnixSeconds> ends;
+  const std::vector<UnixSeconds> ends = f.time_stamps();
   bool any_needed = false;
-  for (double v : raw) {
-    if (!std::isfinite(v)) f.fail("non-finite time value");
-    ends.push_back(u.to_unix(v));
-    if (ends.back() % 3600) f.fail("time value " + std::to_string(v) + " is not on the hour");
-    any_needed |= era5_field_needed(ends.back(), opt);
+  for (const UnixSeconds e : ends) {
+    if (e % 3600) f.fail("time " + format_date(DayNumber(e / 86400)) + " +" + std::to_string(e % 86400) + " s is not on the hour");
+    any_needed |= era5_field_needed(e, opt);
   }
   Era5Fields out{f.grid(), {}};
   if (!any_needed) return out;

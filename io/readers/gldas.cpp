@@ -126,14 +126,8 @@ FileSteps ProductReader::read_gldas(const std::string& path) const {
     f.fail(gldas22_name(base) ? v22 + " (Rainf_tavg is rainfall without snowfall)"
                               : "no Rainf_f_tavg (total precipitation forcing); Rainf_tavg is rainfall without snowfall");
   FileSteps out{f.grid(), {}};
-  const auto raw = f.time_values();
-  if (raw.empty()) f.fail("has no time axis");
-  CfTimeUnits u;
-  try {
-    u = parse_cf_time_units(f.time_units());
-  } catch (const std::invalid_argument& e) {
-    f.fail(e.what());
-  }
+  const std::vector<UnixSeconds> t = f.time_stamps();
+  const CfTimeUnits u = f.parsed_time_units();
   const auto b = f.time_bounds();
   GldasStatements st;
   st.tavg_definition = f.global_attribute("tavg_definision");
@@ -143,13 +137,12 @@ FileSteps ProductReader::read_gldas(const std::string& path) const {
   }
   std::string bd = f.time_attribute("begin_date"), bt = f.time_attribute("begin_time");
   if (bd.empty()) bd = f.global_attribute("begin_date"), bt = f.global_attribute("begin_time");
-  for (size_t k = 0; k < raw.size(); ++k) {
-    if (!std::isfinite(raw[k])) f.fail("non-finite time value");
-    st.stamp = u.to_unix(raw[k]);
+  for (size_t k = 0; k < t.size(); ++k) {
+    st.stamp = t[k];
     if (!b.empty()) st.bounds = std::make_pair(u.to_unix(b[2 * k]), u.to_unix(b[2 * k + 1]));
     GldasInterval iv;
     try {
-      if (raw.size() == 1) st.begin = begin_of(bd, bt);
+      if (t.size() == 1) st.begin = begin_of(bd, bt);
       iv = gldas_interval(st, opt_.gldas_stamp);
     } catch (const std::runtime_error& e) {
       f.fail(e.what());

@@ -205,6 +205,26 @@ std::string NcField::time_units() const {
   return u;
 }
 
+CfTimeUnits NcField::parsed_time_units() const {
+  try {
+    return parse_cf_time_units(time_units());
+  } catch (const std::invalid_argument& e) {
+    fail(e.what());
+  }
+}
+
+std::vector<UnixSeconds> NcField::time_stamps() const {
+  const auto raw = time_values();
+  if (raw.empty()) fail("has no time axis");
+  const CfTimeUnits u = parsed_time_units();
+  std::vector<UnixSeconds> t;
+  for (double v : raw) {
+    if (!std::isfinite(v)) fail("non-finite time value");
+    t.push_back(u.to_unix(v));
+  }
+  return t;
+}
+
 std::vector<double> NcField::time_bounds() const {
   if (time_var_ < 0) return {};
   std::string bname;

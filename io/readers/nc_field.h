@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/grid.h"
+#include "io/readers/cf_time.h"
 #include "io/readers/step.h"
 
 namespace rf::io {
@@ -40,6 +41,10 @@ class NcField {
   // The raw time coordinate (empty when the variable has no time axis) and its units.
   std::vector<double> time_values() const;
   std::string time_units() const;
+  // The time units parsed, and each time value as UNIX seconds; both fail
+  // naming the file for unsupported units, no time axis or a non-finite value.
+  CfTimeUnits parsed_time_units() const;
+  std::vector<UnixSeconds> time_stamps() const;
   // time_bnds (via the time variable's `bounds` attribute): [nt][2]; empty when absent.
   std::vector<double> time_bounds() const;
   // A text or numeric attribute of the time variable or (varid -1) global, as text; "" if absent.

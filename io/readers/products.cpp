@@ -18,23 +18,6 @@ bool ends_with(const std::string& s, const std::string& e) {
   return s.size() >= e.size() && s.compare(s.size() - e.size(), e.size(), e) == 0;
 }
 
-std::vector<UnixSeconds> stamps(const NcField& f) {
-  const auto raw = f.time_values();
-  if (raw.empty()) f.fail("has no time axis");
-  CfTimeUnits u;
-  try {
-    u = parse_cf_time_units(f.time_units());
-  } catch (const std::invalid_argument& e) {
-    f.fail(e.what());
-  }
-  std::vector<UnixSeconds> t;
-  for (double v : raw) {
-    if (!std::isfinite(v)) f.fail("non-finite time value");
-    t.push_back(u.to_unix(v));
-  }
-  return t;
-}
-
 // "YYYYMMDD" + "HHMMSS" digits at a position -> seconds; -1 when not digits.
 UnixSeconds ymd_hms(const std::string& s, size_t p_date, size_t p_time) {
   int y, m, d, hh = 0, mm = 0, ss = 0;
@@ -184,7 +167,7 @@ FileSteps ProductReader::read_cmorph_nc(const std::string& path) const {
   NcFieldSpec spec{{"cmorph"}, {""}, {"mm/hr", "mm hr-1", "mm/h"}, true, 1.0 / 3600, 0};
   NcField f(path, spec, opt_.region, opt_.halo);
   FileSteps out{f.grid(), {}};
-  for (size_t k = 0; const UnixSeconds s : stamps(f)) {
+  for (size_t k = 0; const UnixSeconds s : f.time_stamps()) {
     if (keep(s, 1800)) out.steps.push_back(Step{s, 1800, f.read_mm(k, 1800)});
     ++k;
   }

@@ -138,8 +138,8 @@ TEST(DailyCli, UserGradsDescriptorUtcDay) {
   EXPECT_NE(log.find("units"), std::string::npos) << log;
 }
 
-TEST(DailyCli, GsmapBuiltinDescriptorAndErrors) {
-  ScratchDir d;
+// The 24 hourly GSMaP files of CMA day kD under d; hour h holds 0.1 * ((k + h) % 7) mm at cell k.
+synth::NativeWindow write_gsmap_cma_day(const ScratchDir& d) {
   const auto w = synth::native_window(synth::Product::GSMAP);
   const synth::GsmapWriter gw(w);
   std::vector<float> mm(w.size());
@@ -147,6 +147,12 @@ TEST(DailyCli, GsmapBuiltinDescriptorAndErrors) {
     for (size_t k = 0; k < mm.size(); ++k) mm[k] = 0.1f * float((k + size_t(h)) % 7);
     gw.write(d.path.string(), day_start(kD - 1) + 12 * 3600 + h * 3600, mm.data());
   }
+  return w;
+}
+
+TEST(DailyCli, GsmapBuiltinDescriptorAndErrors) {
+  ScratchDir d;
+  const auto w = write_gsmap_cma_day(d);
   const std::string out = d / "g.nc";
   std::string log;
   ASSERT_EQ(run(bin() + " daily --product gsmap --input '" + (d / "*/*/*/gsmap_gauge.*.dat.gz") +
@@ -176,13 +182,7 @@ TEST(DailyCli, GsmapBuiltinDescriptorAndErrors) {
 // --max-missing allows it (then rescaled); --on-bad-file fail stops at it.
 TEST(DailyCli, TruncatedFileIsSkippedAndNamedOrFails) {
   ScratchDir d;
-  const auto w = synth::native_window(synth::Product::GSMAP);
-  const synth::GsmapWriter gw(w);
-  std::vector<float> mm(w.size());
-  for (int h = 0; h < 24; ++h) {
-    for (size_t k = 0; k < mm.size(); ++k) mm[k] = 0.1f * float((k + size_t(h)) % 7);
-    gw.write(d.path.string(), day_start(kD - 1) + 12 * 3600 + h * 3600, mm.data());
-  }
+  const auto w = write_gsmap_cma_day(d);
   std::vector<std::string> files;
   for (const auto& e : std::filesystem::recursive_directory_iterator(d.path))
     if (e.is_regular_file()) files.push_back(e.path().string());
