@@ -95,8 +95,11 @@ Era5Fields read_era5_nc(const std::string& path, const std::string& shown, const
   std::vector<UnixSeconds> ends;
   bool any_needed = false;
   for (double v : raw) {
-    if (!std::isfinite(v)) f.fail("non-finite time value");
-    ends.push_back(u.to_unix(v));
+    try {
+      ends.push_back(u.to_unix(v));
+    } catch (const std::invalid_argument& e) {
+      f.fail(e.what());
+    }
     if (ends.back() % 3600) f.fail("time value " + std::to_string(v) + " is not on the hour");
     any_needed |= era5_field_needed(ends.back(), opt);
   }

@@ -144,9 +144,12 @@ FileSteps ProductReader::read_gldas(const std::string& path) const {
   std::string bd = f.time_attribute("begin_date"), bt = f.time_attribute("begin_time");
   if (bd.empty()) bd = f.global_attribute("begin_date"), bt = f.global_attribute("begin_time");
   for (size_t k = 0; k < raw.size(); ++k) {
-    if (!std::isfinite(raw[k])) f.fail("non-finite time value");
-    st.stamp = u.to_unix(raw[k]);
-    if (!b.empty()) st.bounds = std::make_pair(u.to_unix(b[2 * k]), u.to_unix(b[2 * k + 1]));
+    try {
+      st.stamp = u.to_unix(raw[k]);
+      if (!b.empty()) st.bounds = std::make_pair(u.to_unix(b[2 * k]), u.to_unix(b[2 * k + 1]));
+    } catch (const std::invalid_argument& e) {
+      f.fail(e.what());
+    }
     GldasInterval iv;
     try {
       if (raw.size() == 1) st.begin = begin_of(bd, bt);

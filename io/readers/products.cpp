@@ -29,8 +29,11 @@ std::vector<UnixSeconds> stamps(const NcField& f) {
   }
   std::vector<UnixSeconds> t;
   for (double v : raw) {
-    if (!std::isfinite(v)) f.fail("non-finite time value");
-    t.push_back(u.to_unix(v));
+    try {
+      t.push_back(u.to_unix(v));
+    } catch (const std::invalid_argument& e) {
+      f.fail(e.what());
+    }
   }
   return t;
 }
