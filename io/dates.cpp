@@ -8,8 +8,11 @@ namespace rf::io {
 
 DayNumber day_from_ymd(int y, int m, int d) {
   using namespace std::chrono;
-  year_month_day ymd{year{y}, month{unsigned(m)}, day{unsigned(d)}};
-  if (!ymd.ok()) throw std::invalid_argument("invalid date " + std::to_string(y) + "-" + std::to_string(m) + "-" + std::to_string(d));
+  // Range first: std::chrono keeps the year in 16 bits and the month and day
+  // in 8, so 67536-01-01 or day 257 would wrap into a valid date.
+  const bool in_range = y >= int(year::min()) && y <= int(year::max()) && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+  const year_month_day ymd{year{in_range ? y : 0}, month{unsigned(in_range ? m : 0)}, day{unsigned(in_range ? d : 0)}};
+  if (!in_range || !ymd.ok()) throw std::invalid_argument("invalid date " + std::to_string(y) + "-" + std::to_string(m) + "-" + std::to_string(d));
   return DayNumber(sys_days{ymd}.time_since_epoch().count());
 }
 

@@ -9,6 +9,9 @@ namespace rf::io {
 
 using DayNumber = int32_t;
 using UnixSeconds = int64_t;
+// Time decoders reject days further than this from 1970-01-01 (about 27,000
+// years) as out of range, before converting to DayNumber.
+inline constexpr double kMaxDays = 1e7;
 
 DayNumber day_from_ymd(int y, int m, int d);
 void ymd_from_day(DayNumber day, int& y, int& m, int& d);

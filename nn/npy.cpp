@@ -112,8 +112,12 @@ Tensor load_npy(const std::string& path) {
     }
   }
   if (dims.size() > 5) fail(path, "array of " + std::to_string(dims.size()) + " dims (at most 5)");
+  // The element count, checked against the file size as it grows (a product of dims can overflow int64).
+  int64_t n = 1;
+  for (int64_t d : dims)
+    if (d && n > (size - data_start) / elem / d) fail(path, "truncated: shape " + shape_s + " needs more data than the file has");
+    else n *= d;
   const Shape shape(dims);
-  const int64_t n = shape.numel();
   if (size - data_start < n * elem)
     fail(path, "truncated: shape " + shape.str() + " needs " + std::to_string(n * elem) + " data bytes, file has " +
                    std::to_string(size - data_start));

@@ -242,8 +242,8 @@ File read_file(const std::string& path) {
   }
   const int64_t data_size = size - 8 - int64_t(n);
   for (auto& [name, e] : out.entries) {
-    int64_t count = 1;
-    for (int64_t d : e.shape) count *= d;
+    int64_t count = 1;  // capped at the data size: a product of dims can overflow int64
+    for (int64_t d : e.shape) count = d && count > data_size / d ? data_size + 1 : count * d;
     const int64_t elem = e.dtype == "F32" ? 4 : e.dtype == "F64" || e.dtype == "I64" ? 8
                          : e.dtype == "F16" || e.dtype == "BF16" || e.dtype == "I16" ? 2
                          : e.dtype == "I32" ? 4 : 1;

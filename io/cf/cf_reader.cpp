@@ -170,7 +170,12 @@ DailyCube read_cf_daily(const std::string& path, const std::string& var) {
     parse_time_units(units, path, unit_s, epoch);
     std::vector<double> tv(nt);
     if (nt) nc::check(nc_get_var_double(ncid, tvar, tv.data()), path, "reading time");
-    for (double t : tv) cube.days.push_back(DayNumber(std::floor((epoch + t * unit_s) / 86400.0 + 1e-9)));
+    for (double t : tv) {
+      const double day = std::floor((epoch + t * unit_s) / 86400.0 + 1e-9);
+      if (!(std::abs(day) < kMaxDays))
+        throw std::runtime_error(path + ": time value " + std::to_string(t) + " '" + units + "' is not finite or out of range");
+      cube.days.push_back(DayNumber(day));
+    }
   } else {
     cube.days.push_back(0);
   }

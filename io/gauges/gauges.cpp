@@ -39,7 +39,7 @@ UnixSeconds row_time(const Table& t, size_t r, bool hourly) {
     }
     if (n < 3) throw std::runtime_error(t.where(r) + ": cannot parse time '" + s + "'");
     if (hourly && n < 4) throw std::runtime_error(t.where(r) + ": time '" + s + "' lacks the hour");
-    if (h > 24 || mi > 59) throw std::runtime_error(t.where(r) + ": time '" + s + "' is not a valid hour");
+    if (h < 0 || h > 24 || mi < 0 || mi > 59) throw std::runtime_error(t.where(r) + ": time '" + s + "' is not a valid hour");
     try {
       return day_start(day_from_ymd(y, m, d)) + h * 3600 + mi * 60;
     } catch (const std::exception&) {
@@ -49,9 +49,14 @@ UnixSeconds row_time(const Table& t, size_t r, bool hourly) {
   const int cy = t.col({"Year", "year", "年"}, true), cm = t.col({"Mon", "month", "月"}, true),
             cd = t.col({"Day", "day", "日"}, true);
   const int ch = hourly ? t.col({"Hour", "hour", "时"}, true) : -1;
+  // A date cell as an int (no date field is near a million; beyond, the cast would overflow).
+  auto field = [&](int c) {
+    const double v = t.num(r, c);
+    if (!(std::abs(v) <= 1e6)) throw std::invalid_argument("out of range");
+    return int(v);
+  };
   try {
-    return day_start(day_from_ymd(int(t.num(r, cy)), int(t.num(r, cm)), int(t.num(r, cd)))) +
-           (ch >= 0 ? UnixSeconds(t.num(r, ch)) * 3600 : 0);
+    return day_start(day_from_ymd(field(cy), field(cm), field(cd))) + (ch >= 0 ? UnixSeconds(field(ch)) * 3600 : 0);
   } catch (const std::invalid_argument&) {
     throw std::runtime_error(t.where(r) + ": not a valid date");
   }

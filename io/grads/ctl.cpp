@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -13,6 +14,12 @@ namespace {
 
 const char* kMonths[12] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
 
+// Limits that keep sizes and step times far from overflow: 10^7 cells per axis
+// (1/1000 degree around the globe), 10^8 time steps, increments up to 10^5
+// units (10^8 x 10^5 days stays inside int64 seconds).
+constexpr double kMaxAxis = 1e7, kMaxSteps = 1e8;
+constexpr int kMaxIncrement = 100000;
+
 std::string lower(std::string s) {
   for (auto& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -22,12 +29,13 @@ int days_in_month(int y, int m) {
   return day_from_ymd(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - day_from_ymd(y, m, 1);
 }
 
-UnixSeconds add_months(UnixSeconds t, int months) {
+UnixSeconds add_months(UnixSeconds t, int64_t months) {
   const DayNumber d = DayNumber(t / 86400);
   int y, m, dd;
   ymd_from_day(d, y, m, dd);
-  const int mm = (y * 12 + m - 1) + months;
-  return day_start(day_from_ymd(mm / 12, mm % 12 + 1, dd)) + t % 86400;
+  const int64_t mm = (int64_t(y) * 12 + m - 1) + months;
+  if (mm < 0 || mm / 12 > 32767) throw std::invalid_argument("GrADS time out of range (years 0 to 32767)");
+  return day_start(day_from_ymd(int(mm / 12), int(mm % 12) + 1, dd)) + t % 86400;
 }
 
 }  // namespace
@@ -44,7 +52,8 @@ UnixSeconds parse_grads_time(const std::string& s0) {
   int hh = 0, mn = 0;
   const size_t z = s.find('z');
   if (z != std::string::npos) {
-    if (std::sscanf(s.substr(0, z).c_str(), "%d:%d", &hh, &mn) < 1) throw std::invalid_argument("bad GrADS time '" + s0 + "'");
+    if (std::sscanf(s.substr(0, z).c_str(), "%d:%d", &hh, &mn) < 1 || hh < 0 || hh > 23 || mn < 0 || mn > 59)
+      throw std::invalid_argument("bad GrADS time '" + s0 + "'");
     p = z + 1;
   }
   size_t q = p;
@@ -68,7 +77,7 @@ std::vector<double> GradsCtl::storage_lat() const {
 }
 
 UnixSeconds GradsCtl::step_time(size_t k) const {
-  return dt_months ? add_months(t0, int(k) * dt_months) : t0 + UnixSeconds(k) * dt_seconds;
+  return dt_months ? add_months(t0, int64_t(k) * dt_months) : t0 + UnixSeconds(k) * dt_seconds;
 }
 
 std::optional<UnixSeconds> GradsCtl::time_from_name(const std::string& name) const {
@@ -211,8 +220,15 @@ GradsCtl parse_grads_ctl(const std::string& text, const std::string& source, con
     }
     return 0.0;
   };
+  // A whole number in [0, max] (a count or a size), or an error naming it.
+  auto count = [&](size_t& k, const std::string& what, double max) {
+    const double v = num(k);
+    if (!(v >= 0 && v <= max) || v != std::floor(v))
+      fail(what + ": expected a whole number up to " + std::to_string(int64_t(max)) + ", got '" + tok[k - 1] + "'");
+    return size_t(v);
+  };
   auto axis = [&](size_t& k, std::vector<double>& out, const char* name) {
-    const size_t n = size_t(num(k));
+    const size_t n = count(k, name, kMaxAxis);
     if (k >= tok.size()) fail(std::string(name) + ": incomplete");
     const std::string kind = lower(tok[k++]);
     out.resize(n);
@@ -251,7 +267,7 @@ GradsCtl parse_grads_ctl(const std::string& text, const std::string& source, con
           fail("OPTIONS " + o + " not supported");
       }
     } else if (key == "fileheader") {
-      c.fileheader = size_t(num(k));
+      c.fileheader = count(k, "FILEHEADER", 1e15);
     } else if (key == "xdef") {
       axis(k, c.x, "XDEF");
     } else if (key == "ydef") {
@@ -260,28 +276,29 @@ GradsCtl parse_grads_ctl(const std::string& text, const std::string& source, con
     } else if (key == "zdef") {
       while (k < tok.size() && tok[k] != "\n") ++k;
     } else if (key == "tdef") {
-      c.nt = size_t(num(k));
+      c.nt = count(k, "TDEF", kMaxSteps);
       if (k + 2 >= tok.size() || lower(tok[k]) != "linear") fail("TDEF must be LINEAR");
       c.t0 = parse_grads_time(tok[k + 1]);
       const std::string inc = lower(tok[k + 2]);
       k += 3;
       const int v = std::atoi(inc.c_str());
-      const std::string unit = inc.substr(inc.find_first_not_of("0123456789"));
-      if (v <= 0) fail("bad TDEF increment '" + inc + "'");
-      if (unit == "mn") c.dt_seconds = v * 60;
-      else if (unit == "hr") c.dt_seconds = v * 3600;
-      else if (unit == "dy") c.dt_seconds = v * 86400;
+      const size_t u0 = inc.find_first_not_of("0123456789");
+      if (v <= 0 || v > kMaxIncrement || u0 == std::string::npos) fail("bad TDEF increment '" + inc + "'");
+      const std::string unit = inc.substr(u0);
+      if (unit == "mn") c.dt_seconds = int64_t(v) * 60;
+      else if (unit == "hr") c.dt_seconds = int64_t(v) * 3600;
+      else if (unit == "dy") c.dt_seconds = int64_t(v) * 86400;
       else if (unit == "mo") c.dt_months = v;
       else if (unit == "yr") c.dt_months = 12 * v;
       else fail("bad TDEF increment '" + inc + "'");
     } else if (key == "vars") {
-      const int nv = int(num(k));
-      for (int v = 0; v < nv; ++v) {
+      const size_t nv = count(k, "VARS", 1e4);
+      for (size_t v = 0; v < nv; ++v) {
         while (k < tok.size() && tok[k] == "\n") ++k;
         if (k + 1 >= tok.size()) fail("VARS: incomplete");
         GradsVar gv;
         gv.name = tok[k++];
-        gv.levels = std::max(1, int(num(k)));
+        gv.levels = std::max(1, int(count(k, "VARS " + gv.name + " levels", 1e5)));
         while (k < tok.size() && tok[k] != "\n") gv.description += tok[k++] + " ";
         c.vars.push_back(gv);
       }

@@ -6,7 +6,12 @@
 
 namespace rf::io {
 
-UnixSeconds CfTimeUnits::to_unix(double v) const { return epoch + UnixSeconds(std::llround(v * unit_seconds)); }
+UnixSeconds CfTimeUnits::to_unix(double v) const {
+  const double s = v * unit_seconds;
+  if (!(std::abs(s) < kMaxOffsetSeconds))
+    throw std::invalid_argument("time value " + std::to_string(v) + " is not finite or out of range");
+  return epoch + UnixSeconds(std::llround(s));
+}
 
 CfTimeUnits parse_cf_time_units(const std::string& units) {
   const size_t since = units.find(" since ");
@@ -23,6 +28,8 @@ CfTimeUnits parse_cf_time_units(const std::string& units) {
   const std::string ref = units.substr(since + 7);
   const int n = std::sscanf(ref.c_str(), "%d-%d-%d%*[ T]%d:%d:%lf", &y, &mo, &d, &hh, &mm, &ss);
   if (n < 3) throw std::invalid_argument("malformed reference date in time units '" + units + "'");
+  if (hh < 0 || hh > 24 || mm < 0 || mm > 59 || !(ss >= 0 && ss < 61))
+    throw std::invalid_argument("malformed reference time in time units '" + units + "'");
   u.epoch = day_start(day_from_ymd(y, mo, d)) + hh * 3600 + mm * 60 + UnixSeconds(std::llround(ss));
   return u;
 }

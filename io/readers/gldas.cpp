@@ -139,7 +139,11 @@ FileSteps ProductReader::read_gldas(const std::string& path) const {
   if (bd.empty()) bd = f.global_attribute("begin_date"), bt = f.global_attribute("begin_time");
   for (size_t k = 0; k < t.size(); ++k) {
     st.stamp = t[k];
-    if (!b.empty()) st.bounds = std::make_pair(u.to_unix(b[2 * k]), u.to_unix(b[2 * k + 1]));
+    try {
+      if (!b.empty()) st.bounds = std::make_pair(u.to_unix(b[2 * k]), u.to_unix(b[2 * k + 1]));
+    } catch (const std::invalid_argument& e) {
+      f.fail(e.what());
+    }
     GldasInterval iv;
     try {
       if (t.size() == 1) st.begin = begin_of(bd, bt);

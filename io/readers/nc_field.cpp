@@ -180,7 +180,8 @@ void NcField::init(const Region& region, int halo) {
     time_name_ = names[size_t(dim_t_)];
     if (!find_var_up(grp_, time_name_, time_grp_, time_var_)) time_var_ = -1;
   }
-  packed_ = num_att(grp_, var_, "scale_factor", scale_) | num_att(grp_, var_, "add_offset", offset_);
+  const bool has_scale = num_att(grp_, var_, "scale_factor", scale_), has_offset = num_att(grp_, var_, "add_offset", offset_);
+  packed_ = has_scale || has_offset;
   has_fill_ = num_att(grp_, var_, "_FillValue", fill_);
   has_missing_ = num_att(grp_, var_, "missing_value", missing_);
   nan_fill_ = (has_fill_ && std::isnan(fill_)) || (has_missing_ && std::isnan(missing_));
@@ -220,7 +221,11 @@ std::vector<UnixSeconds> NcField::time_stamps() const {
   std::vector<UnixSeconds> t;
   for (double v : raw) {
     if (!std::isfinite(v)) fail("non-finite time value");
-    t.push_back(u.to_unix(v));
+    try {
+      t.push_back(u.to_unix(v));
+    } catch (const std::invalid_argument& e) {
+      fail(e.what());
+    }
   }
   return t;
 }

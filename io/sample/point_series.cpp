@@ -70,8 +70,11 @@ DayNumber cf_time_to_day(double value, const std::string& units) {
   else if (u == "minutes" || u == "minute") scale = 60;
   else if (u == "seconds" || u == "second") scale = 1;
   else throw std::invalid_argument("unsupported time unit '" + u + "' in '" + units + "'");
-  const double secs = double(day_from_ymd(y, m, d)) * 86400 + hh * 3600 + mm * 60 + ss + value * scale;
-  return DayNumber(std::floor(secs / 86400 + 1e-9));
+  const double secs = double(day_from_ymd(y, m, d)) * 86400 + hh * 3600.0 + mm * 60.0 + ss + value * scale;
+  const double day = std::floor(secs / 86400 + 1e-9);
+  if (!(std::abs(day) < kMaxDays))
+    throw std::invalid_argument("time value " + std::to_string(value) + " '" + units + "' is not finite or out of range");
+  return DayNumber(day);
 }
 
 SampledSeries sample_points(const std::string& path, const std::string& var, const std::vector<PointRequest>& pts,

@@ -35,18 +35,30 @@
 
 #define RF_CPU_AVX2_TARGETS "avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt,sse4.2"
 
+// clang ignores `#pragma GCC target`; its `#pragma clang attribute` gives
+// every function of the region the same target attribute.
 #if RF_CPU_LEVEL == 2
 #define RF_CPU_NS avx512
 #define RF_CPU_LANES 16
+#if defined(__clang__)
+#define RF_CPU_TARGET _Pragma("clang attribute push (__attribute__((target(\"avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt,sse4.2,avx512f,avx512bw,avx512cd,avx512dq,avx512vl\"))), apply_to = function)")
+#define RF_CPU_TARGET_END _Pragma("clang attribute pop")
+#else
 #define RF_CPU_TARGET _Pragma("GCC push_options") \
   _Pragma("GCC target(\"avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt,sse4.2,avx512f,avx512bw,avx512cd,avx512dq,avx512vl\")")
 #define RF_CPU_TARGET_END _Pragma("GCC pop_options")
+#endif
 #elif RF_CPU_LEVEL == 1
 #define RF_CPU_NS avx2
 #define RF_CPU_LANES 8
+#if defined(__clang__)
+#define RF_CPU_TARGET _Pragma("clang attribute push (__attribute__((target(\"avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt,sse4.2\"))), apply_to = function)")
+#define RF_CPU_TARGET_END _Pragma("clang attribute pop")
+#else
 #define RF_CPU_TARGET _Pragma("GCC push_options") \
   _Pragma("GCC target(\"avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt,sse4.2\")")
 #define RF_CPU_TARGET_END _Pragma("GCC pop_options")
+#endif
 #else
 #define RF_CPU_NS generic
 #define RF_CPU_LANES 4

@@ -120,6 +120,10 @@ TEST_F(Serialization, SafetensorsBadFiles) {
               safetensors_bytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}",
                                 std::string(8, '\0')));
   expect_error([&] { load_safetensors(path("offs.safetensors")); }, {"offs.safetensors", "'w'"});
+  // A shape whose element count overflows int64 (was signed overflow).
+  write_bytes(path("huge.safetensors"),
+              safetensors_bytes("{\"w\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,4],\"data_offsets\":[0,0]}}", ""));
+  expect_error([&] { load_safetensors(path("huge.safetensors")); }, {"huge.safetensors", "'w'"});
   expect_error([&] { load_safetensors(path("nope.safetensors")); }, {"nope.safetensors"});
   // One flipped bit in the tensor data: refused by the CRC-32 in the header's metadata.
   std::string flipped = good;
@@ -203,6 +207,11 @@ TEST_F(Serialization, NpyBadFiles) {
   write_bytes(path("fortran.npy"), fo);
   expect_error([&] { load_npy(path("fortran.npy")); }, {"fortran.npy", "Fortran"});
   expect_error([&] { load_npy(path("absent.npy")); }, {"absent.npy"});
+  // Dims whose product overflows int64 (was signed overflow in the size check).
+  std::string huge = good;
+  huge.replace(huge.find("(4, 5)"), 6, "(4294967296, 4294967296, 4)");
+  write_bytes(path("huge.npy"), huge);
+  expect_error([&] { load_npy(path("huge.npy")); }, {"huge.npy", "truncated"});
 }
 
 }  // namespace

@@ -129,6 +129,15 @@ TEST_F(Config, SerialisedFormLoadsBackTheSame) {
   EXPECT_EQ(b.source_sets, a.source_sets);
 }
 
+// Control characters in strings were written raw, which TOML forbids: the
+// serialised form did not load (fuzz: run_config regress-control-char).
+TEST_F(Config, SerialisedFormEscapesControlCharacters) {
+  const RunConfig a = load_run_config_unchecked(write("sub/ctl.toml", "[dem]\nvariable = \"a\\u0001b\\u007F\\tc\"\n"));
+  EXPECT_EQ(a.dem_var, "a\x01" "b\x7f\tc");
+  const RunConfig b = load_run_config_unchecked(write("sub/ctl2.toml", run_config_toml(a)));
+  EXPECT_EQ(b.dem_var, a.dem_var);
+}
+
 TEST_F(Config, MinimalFileKeepsDefaultsAndResolvesPaths) {
   const RunConfig c = load_run_config(write("sub/m.toml", kMinimal));
   EXPECT_EQ(c.epochs, 4);

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -352,15 +353,22 @@ std::string fmt_double(double x) {
   return s;
 }
 
+// A TOML basic string: quotes, backslashes and control characters (TOML
+// forbids them raw, save tab) escaped, so the text always loads back.
 std::string quote(const std::string& s) {
   std::string o = "\"";
   for (char ch : s) {
+    const auto u = static_cast<unsigned char>(ch);
     if (ch == '"' || ch == '\\') o += '\\';
     if (ch == '\n') {
       o += "\\n";
-      continue;
+    } else if ((u < 0x20 && ch != '\t') || u == 0x7f) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04X", unsigned(u));
+      o += esc;
+    } else {
+      o += ch;
     }
-    o += ch;
   }
   return o + "\"";
 }
