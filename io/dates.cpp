@@ -46,4 +46,12 @@ int day_of_year(DayNumber day) {
   return day - day_from_ymd(y, 1, 1) + 1;
 }
 
+std::string format_utc_time(UnixSeconds t) {
+  const DayNumber d = DayNumber(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+  const int64_t s = t - day_start(d);
+  char b[16];
+  std::snprintf(b, sizeof b, " %02d:%02d UTC", int(s / 3600), int(s / 60 % 60));
+  return format_date(d) + b;
+}
+
 }  // namespace rf::io

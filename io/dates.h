@@ -19,5 +19,7 @@ DayNumber parse_date(const std::string& yyyy_mm_dd);  // "YYYY-MM-DD"; throws on
 std::string format_date(DayNumber day);               // "YYYY-MM-DD"
 int day_of_year(DayNumber day);                       // 1..366
 inline UnixSeconds day_start(DayNumber day) { return UnixSeconds(day) * 86400; }
+// "YYYY-MM-DD HH:MM UTC" (for messages about time steps).
+std::string format_utc_time(UnixSeconds t);
 
 }  // namespace rf::io

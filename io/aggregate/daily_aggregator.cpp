@@ -9,16 +9,6 @@ UnixSeconds day_window_start(DayNumber d, DayConvention c) {
   return day_start(d) - (c == DayConvention::CMA ? 12 * 3600 : 0);
 }
 
-namespace {
-std::string stamp(UnixSeconds t) {
-  const DayNumber d = DayNumber(t >= 0 ? t / 86400 : (t - 86399) / 86400);
-  const int64_t s = t - day_start(d);
-  char b[16];
-  std::snprintf(b, sizeof b, " %02d:%02d UTC", int(s / 3600), int(s / 60 % 60));
-  return format_date(d) + b;
-}
-}  // namespace
-
 DailyAggregator::DailyAggregator(std::string product, DayNumber first, DayNumber last, DayOptions opt)
     : product_(std::move(product)), first_(first), last_(last), opt_(opt) {
   if (last < first) throw std::invalid_argument("daily: end date before start date");
@@ -33,7 +23,7 @@ void DailyAggregator::add(const Grid& grid, const Step& step, const std::string&
   const int64_t day_idx = off >= 0 ? off / 86400 : -1;
   const UnixSeconds w0 = need_from() + day_idx * 86400;
   if (step.start < w0 || end > w0 + 86400)
-    throw std::runtime_error(where + ": step " + stamp(step.start) + " + " + std::to_string(step.seconds) +
+    throw std::runtime_error(where + ": step " + format_utc_time(step.start) + " + " + std::to_string(step.seconds) +
                              " s straddles the " + (opt_.convention == DayConvention::CMA ? "CMA (12 UTC)" : "UTC") +
                              " day boundary (a UTC-day product needs --day utc)");
   if (!have_grid_) {
@@ -51,7 +41,7 @@ void DailyAggregator::add(const Grid& grid, const Step& step, const std::string&
   }
   if (step.mm.size() != grid_.size()) throw std::runtime_error(where + ": step field size does not match its grid");
   if (!seen_[size_t(day_idx)].insert(step.start).second)
-    throw std::runtime_error(where + ": duplicate time step " + stamp(step.start));
+    throw std::runtime_error(where + ": duplicate time step " + format_utc_time(step.start));
   double* s = sum_.data() + size_t(day_idx) * grid_.size();
   uint16_t* v = valid_.data() + size_t(day_idx) * grid_.size();
   for (size_t k = 0; k < grid_.size(); ++k)

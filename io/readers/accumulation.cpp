@@ -6,17 +6,6 @@
 #include <stdexcept>
 
 namespace rf::io {
-namespace {
-
-std::string stamp(UnixSeconds t) {
-  const DayNumber d = DayNumber(t >= 0 ? t / 86400 : (t - 86399) / 86400);
-  const int64_t s = t - day_start(d);
-  char b[16];
-  std::snprintf(b, sizeof b, " %02d:%02d UTC", int(s / 3600), int(s / 60 % 60));
-  return format_date(d) + b;
-}
-
-}  // namespace
 
 std::vector<float> hour_between(const std::vector<float>& earlier, const std::vector<float>& later) {
   std::vector<float> h(later.size());
@@ -35,10 +24,10 @@ FileSteps deaccumulate(Grid grid, std::vector<Accumulation> fields, UnixSeconds 
     const Accumulation& f = fields[k];
     const int64_t len = f.end - f.start;
     if (len <= 0 || len % 3600)
-      throw std::runtime_error(file + ": tp field ending " + stamp(f.end) + " accumulates over " + std::to_string(len) +
+      throw std::runtime_error(file + ": tp field ending " + format_utc_time(f.end) + " accumulates over " + std::to_string(len) +
                                " s, not a whole number of hours");
     const Accumulation* prev = k > 0 && fields[k - 1].start == f.start ? &fields[k - 1] : nullptr;
-    if (prev && prev->end == f.end) throw std::runtime_error(file + ": two tp fields end at " + stamp(f.end));
+    if (prev && prev->end == f.end) throw std::runtime_error(file + ": two tp fields end at " + format_utc_time(f.end));
     const bool chain_ends = k + 1 == fields.size() || fields[k + 1].start != f.start;
     if (chain_ends && f.end == last_end) out.tails.push_back(f);
     const UnixSeconds hour = f.end - 3600;
@@ -63,13 +52,13 @@ std::vector<AccumulationJoin::Joined> AccumulationJoin::join(UnixSeconds from, U
     if (hour >= to || h.acc.end <= from) continue;
     const auto t = tails_.find({h.acc.start, hour});
     if (t == tails_.end())
-      throw std::runtime_error(h.file + ": tp at " + stamp(h.acc.end) + " is accumulated since " + stamp(h.acc.start) +
-                               " (ERA5-Land); the field of " + stamp(hour) +
+      throw std::runtime_error(h.file + ": tp at " + format_utc_time(h.acc.end) + " is accumulated since " + format_utc_time(h.acc.start) +
+                               " (ERA5-Land); the field of " + format_utc_time(hour) +
                                " is in no input file, so the hour before it cannot be de-accumulated"
                                " (add the file holding it, or start the period a day later)");
     if (t->second.grid != h.grid)
       throw std::runtime_error(h.file + ": grid differs from " + t->second.file + ", which holds the field before " +
-                               stamp(h.acc.end));
+                               format_utc_time(h.acc.end));
     out.push_back({h.grid, Step{hour, 3600, hour_between(t->second.acc.mm, h.acc.mm)}, h.file});
   }
   return out;

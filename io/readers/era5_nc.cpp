@@ -87,7 +87,7 @@ Era5Fields read_era5_nc(const std::string& path, const std::string& shown, const
   const std::vector<UnixSeconds> ends = f.time_stamps();
   bool any_needed = false;
   for (const UnixSeconds e : ends) {
-    if (e % 3600) f.fail("time " + format_date(DayNumber(e / 86400)) + " +" + std::to_string(e % 86400) + " s is not on the hour");
+    if (e % 3600) f.fail("time " + format_utc_time(e) + " is not on the hour");
     any_needed |= era5_field_needed(e, opt);
   }
   Era5Fields out{f.grid(), {}};
