@@ -87,8 +87,19 @@ std::optional<UnixSeconds> GradsCtl::time_from_name(const std::string& name) con
   const std::string tpl = without_compression_suffix(dset.substr(dset.find_last_of('/') + 1));
   const std::string n = without_compression_suffix(name);
   int y = 1970, m = 1, d = 1, h = 0, mi = 0, jd = 0;
-  // Recursive matcher (templates are short): `*` matches any text.
-  std::function<bool(size_t, size_t)> match = [&](size_t ti, size_t ni) -> bool {
+  // Recursive matcher: `*` matches any text. A (template, name) position that
+  // failed once fails again (the captured fields do not decide it), so failures
+  // are remembered: without that, runs of `*` backtrack exponentially.
+  std::vector<char> failed((tpl.size() + 1) * (n.size() + 1), 0);
+  std::function<bool(size_t, size_t)> match_at;
+  auto match = [&](size_t ti, size_t ni) -> bool {
+    char& f = failed[ti * (n.size() + 1) + ni];
+    if (f) return false;
+    const bool ok = match_at(ti, ni);
+    f = !ok;
+    return ok;
+  };
+  match_at = [&](size_t ti, size_t ni) -> bool {
     if (ti == tpl.size()) return ni == n.size();
     if (tpl[ti] == '*') {
       for (size_t k = ni; k <= n.size(); ++k)
@@ -135,7 +146,7 @@ std::optional<UnixSeconds> GradsCtl::time_from_name(const std::string& name) con
           int& dst = code[0] == 'm' ? m : code[0] == 'd' ? d : h;
           const int saved = dst;
           dst = v;
-          if (match(ti + 2, ni + size_t(w))) return true;
+          if (match(ti + 3, ni + size_t(w))) return true;
           dst = saved;
         }
         return false;

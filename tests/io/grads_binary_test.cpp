@@ -23,6 +23,20 @@ namespace {
 
 const UnixSeconds kDay = day_start(day_from_ymd(2021, 7, 15));
 
+// One- or two-digit fields (%m1 %d1 %h1), and a template whose run of `*`
+// once made the matcher backtrack for minutes (found by tests/fuzz grads_ctl).
+TEST(Grads, ShortFieldsAndStarRunsInTemplates) {
+  const std::string rest = "XDEF 2 LINEAR 0 1\nYDEF 2 LINEAR 0 1\nTDEF 10 LINEAR 00z01jan2021 1hr\nVARS 1\np 0 99 p\nENDVARS\n";
+  const GradsCtl c = parse_grads_ctl("DSET ^p_%y4%m1_%d1_%h1.grd\nOPTIONS template\n" + rest, "short.ctl", ".");
+  EXPECT_EQ(*c.time_from_name("p_20217_15_3.grd"), kDay + 3 * 3600);
+  EXPECT_EQ(*c.time_from_name("p_202107_5_13.grd"), day_start(day_from_ymd(2021, 7, 5)) + 13 * 3600);
+  EXPECT_FALSE(c.time_from_name("p_2021_15_3.grd"));
+  const GradsCtl s = parse_grads_ctl("DSET ^CMORPH_V" + std::string(60, '*') + ".0_*_8km(30min_%y4%m2%d2%h2.bz2\n"
+                                     "OPTIONS template\n" + rest, "stars.ctl", ".");
+  EXPECT_FALSE(s.time_from_name("CMORPH_V1.0_ADJ_8km-30min_2021071513.bz2"));  // '-' is not '(': no match, at once
+  EXPECT_EQ(*s.time_from_name("CMORPH_V1.0_ADJ_8km(30min_2021071513.bz2"), kDay + 13 * 3600);
+}
+
 TEST(Grads, ParsesDescriptorAndTemplates) {
   const GradsCtl c = parse_grads_ctl(
       "DSET ^sub/CMPA_%y4%m2%d2%h2.grd\n* a comment\nTITLE some product 0.05 deg\n"
