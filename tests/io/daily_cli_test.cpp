@@ -21,11 +21,6 @@ namespace {
 
 const DayNumber kD = day_from_ymd(2020, 7, 2);
 
-std::string bin() {
-  const char* b = std::getenv("RAINFUSE_BINARY");
-  return b ? b : "rainfuse";
-}
-
 // Two files of ERA5 (legacy and new layouts mixed), hours ending 2020-07-01 01:00 … 07-04 00:00.
 struct Era5Files {
   std::vector<double> lon = axis(88.0, 0.25, 66), lat = axis(41.0, -0.25, 42);

@@ -20,11 +20,6 @@ namespace {
 
 const DayNumber kD = day_from_ymd(2020, 7, 2);
 
-std::string bin() {
-  const char* b = std::getenv("RAINFUSE_BINARY");
-  return b ? b : "rainfuse";
-}
-
 // Hours ending 2020-07-01 01:00 … 07-04 00:00 on a (inc)-degree grid from 88 E, 41 N (N->S), metres.
 struct Hours {
   double inc;

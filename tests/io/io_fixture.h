@@ -33,6 +33,12 @@ struct ScratchDir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
+// The rainfuse binary the CLI tests run: $RAINFUSE_BINARY (set by ctest), else from PATH.
+inline std::string bin() {
+  const char* b = std::getenv("RAINFUSE_BINARY");
+  return b ? b : "rainfuse";
+}
+
 // Runs a shell command; returns its exit status and (stdout+stderr) text.
 inline int run(const std::string& cmd, std::string* output = nullptr) {
   FILE* p = popen((cmd + " 2>&1").c_str(), "r");

@@ -211,11 +211,6 @@ TEST(BinaryWild, TwinWritersUnpacked) {
   }
 }
 
-std::string bin() {
-  const char* b = std::getenv("RAINFUSE_BINARY");
-  return b ? b : "rainfuse";
-}
-
 // CMA day 2015-01-02 (01-01 12:00 .. 01-02 12:00 UTC) from 24 GSMaP files in
 // rotating layouts: v6 plain, v7 gzip, v8 gzip, v8 plain under .dat.gz.
 TEST(BinaryWild, DailyCliMixedGsmapLayouts) {

@@ -201,11 +201,6 @@ TEST(GldasStamp, Gldas22IsRefusedSayingWhy) {
   EXPECT_NE(error_of(p).find("Rainf_tavg is rainfall without snowfall"), std::string::npos) << error_of(p);
 }
 
-std::string bin() {
-  const char* b = std::getenv("RAINFUSE_BINARY");
-  return b ? b : "rainfuse";
-}
-
 // A CMA day (2020-07-02 = 07-01 12:00 .. 07-02 12:00 UTC) of 8 GES DISC style
 // files: stamps 12:00 .. 09:00 with inclusive bounds [t, t + 10799] and, in
 // `with_definition`, the provider's "past 3-hour average".

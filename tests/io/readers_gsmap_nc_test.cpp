@@ -135,11 +135,6 @@ TEST(GsmapNc, BothNamingsAndLayouts) {
   }
 }
 
-std::string bin() {
-  const char* b = std::getenv("RAINFUSE_BINARY");
-  return b ? b : "rainfuse";
-}
-
 TEST(GsmapNc, DailyCliCmaDay) {
   ScratchDir d;
   const UnixSeconds w0 = day_start(day_from_ymd(2020, 7, 1)) + 12 * 3600;

@@ -75,8 +75,7 @@ TEST_F(RoundTripEra5, LandGrib) {
 }
 
 TEST_F(RoundTripEra5, CliSynthGribLandThenDaily) {
-  const char* b = std::getenv("RAINFUSE_BINARY");
-  const std::string bin = b ? b : "rainfuse";
+  const std::string bin = rf::io::test::bin();
   dir_ = (fs::temp_directory_path() / ("rf_roundtrip_era5_cli_" + std::to_string(::getpid()))).string();
   std::string log;
   ASSERT_EQ(rf::io::test::run(bin + " synth --out " + dir_ + " --start 2000-03-01 --end 2000-03-02 --products era5 --no-gauges" +
