@@ -11,14 +11,7 @@
 namespace rf::io {
 
 uint32_t crc32_of(const void* data, size_t n, uint32_t crc) {
-  const auto* p = static_cast<const Bytef*>(data);
-  uLong c = crc;
-  while (n > 0) {  // zlib takes uInt lengths
-    const uInt k = uInt(n > (1u << 30) ? (1u << 30) : n);
-    c = ::crc32(c, p, k);
-    p += k, n -= k;
-  }
-  return uint32_t(c);
+  return uint32_t(::crc32_z(crc, static_cast<const Bytef*>(data), n));
 }
 
 FileCrc file_crc32(const std::string& path) {

@@ -20,15 +20,9 @@ namespace {
   throw std::runtime_error(path + ": " + what);
 }
 
+// zlib's CRC-32 (crc32_z takes a size_t length), chained through `crc`.
 uint32_t data_crc32(const void* p, size_t n, uint32_t crc = 0) {
-  const auto* b = static_cast<const Bytef*>(p);
-  uLong c = crc;
-  for (; n > 0;) {
-    const uInt k = uInt(std::min<size_t>(n, size_t(1) << 30));
-    c = ::crc32(c, b, k);
-    b += k, n -= k;
-  }
-  return uint32_t(c);
+  return uint32_t(::crc32_z(crc, static_cast<const Bytef*>(p), n));
 }
 
 // The parts of a safetensors header we use: per tensor dtype, shape, offsets.

@@ -19,13 +19,14 @@
 namespace rf::pipe {
 namespace {
 
-// The files a product PATH names: itself, or the sorted matches of a glob.
-std::vector<std::string> expand_path(const std::string& name, const std::string& path) {
+// The files a PATH names: itself, or the sorted matches of a glob; `flag`
+// names the argument in errors ("--product NAME", "--gauges").
+std::vector<std::string> expand_path(const std::string& flag, const std::string& path) {
   if (path.find_first_of("*?[") == std::string::npos) return {path};
   try {
     return glob_files(path);
   } catch (const std::exception& e) {
-    throw std::runtime_error("--product " + name + ": " + e.what());
+    throw std::runtime_error(flag + ": " + e.what());
   }
 }
 
@@ -83,8 +84,7 @@ std::string pick_grid_variable(const std::string& path, const std::string& wante
 
 StandaloneGauges load_standalone_gauges(const StandaloneEvalOptions& opt) {
   StandaloneGauges g;
-  const std::vector<std::string> files = expand_path("gauges", opt.gauges);
-  if (files.empty()) throw std::runtime_error("--gauges " + opt.gauges + ": no file matches");
+  const std::vector<std::string> files = expand_path("--gauges", opt.gauges);
   const bool txt = io::is_cma_daily_txt_file(files[0]);
   if (!txt && files.size() > 1) throw std::runtime_error("--gauges " + opt.gauges + ": a glob must name CMA daily TXT files");
   if (txt) {
@@ -115,7 +115,7 @@ StandaloneGauges load_standalone_gauges(const StandaloneEvalOptions& opt) {
 }
 
 eval::PointValues load_product(const ProductArg& product, const StandaloneGauges& gauges, const std::string& var) {
-  const auto files = expand_path(product.name, product.path);
+  const auto files = expand_path("--product " + product.name, product.path);
   if (!is_netcdf_file(files[0])) {
     if (files.size() > 1) throw std::runtime_error(product.path + ": a glob must name netCDF files");
     return eval::read_point_csv(files[0]);
