@@ -11,6 +11,7 @@
 #include <fstream>
 #include <numbers>
 #include <random>
+#include <sstream>
 
 #include "train/data/model_input.h"
 #include "train/data/source_value.h"
@@ -143,6 +144,26 @@ INSTANTIATE_TEST_SUITE_P(Methods, AssembleInput,
                          ::testing::Values(io::RegridMethod::Nearest, io::RegridMethod::Bilinear,
                                            io::RegridMethod::Bicubic),
                          [](const auto& info) { return std::string(io::regrid_method_name(info.param)); });
+
+// A range of window days writes exactly those planes, with the full window's
+// numbers, and leaves every other plane as it was.
+TEST(AssembleInput, WindowDayRangeWritesOnlyThosePlanes) {
+  const Prepared p = make_prepared(io::RegridMethod::Nearest, 31);
+  const NormStats ns = random_stats(32);
+  const int64_t h = 9, w = 13, plane = h * w;
+  std::vector<float> full(size_t(11 * 7 * plane)), part(full.size(), -7.0f);
+  assemble_input(p, ns, 0x1f, 6, 2, 3, h, w, full.data(), 11);
+  assemble_input(p, ns, 0x1f, 6, 2, 3, h, w, part.data(), 11, OutputSpace::Log1p, 2, 5);
+  for (int c = 0; c < 11; ++c)
+    for (int t = 0; t < 7; ++t)
+      for (int64_t q = 0; q < plane; ++q) {
+        const float v = part[size_t((c * 7 + t) * plane + q)];
+        if (t >= 2 && t < 5) ASSERT_EQ(v, full[size_t((c * 7 + t) * plane + q)]) << c << " " << t;
+        else ASSERT_EQ(v, -7.0f) << c << " " << t;
+      }
+  EXPECT_THROW(assemble_input(p, ns, 0x1f, 6, 0, 0, h, w, part.data(), 11, OutputSpace::Log1p, 5, 8),
+               std::runtime_error);
+}
 
 // qh-fuse's 11 channels: 0-7 are qh-ref's, 8-9 the z-scored lon/lat of the
 // pixel centre, 10 the prior max(0, a + b * mean of the counted sources of the
@@ -354,9 +375,39 @@ TEST(NormStats, TrainingStationPixelsAndExactRoundTrip) {
   NormStats odd = ns;
   odd.mean[1] = std::nextafter(odd.mean[1], 10.0f);
   odd.std[4] = 1.0f / 3.0f;
+  odd.prior_mlp.params.resize(PriorMlp::kSize);
+  for (size_t i = 0; i < odd.prior_mlp.params.size(); ++i) odd.prior_mlp.params[i] = 1.0f / float(i + 3);
   odd.save(path);
   const NormStats back = NormStats::load(path);
-  EXPECT_EQ(0, std::memcmp(&back, &odd, sizeof(NormStats)));
+  // Every number bit for bit.
+  auto numbers = [](const NormStats& n) {
+    std::vector<float> v(n.mean, n.mean + 5);
+    v.insert(v.end(), n.std, n.std + 5);
+    for (float x : {n.elev_mean, n.elev_std, n.lon_mean, n.lon_std, n.lat_mean, n.lat_std, n.prior_a, n.prior_b,
+                    n.gauge_mean, n.gauge_std, n.wet_threshold, n.output_gain})
+      v.push_back(x);
+    v.insert(v.end(), n.prior_mlp.params.begin(), n.prior_mlp.params.end());
+    return v;
+  };
+  const auto a = numbers(back), b = numbers(odd);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+  {  // A prior_mlp line with too few numbers, or a std <= 0, is refused.
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string t = text.str();
+    const size_t at = t.find("prior_mlp ");
+    ASSERT_NE(at, std::string::npos);
+    std::string shortened = t;
+    shortened.replace(at, 10 + std::to_string(PriorMlp::kSize).size(), "prior_mlp 7");
+    std::ofstream(path) << shortened;
+    EXPECT_THROW(NormStats::load(path), std::runtime_error);
+    NormStats neg = odd;
+    neg.prior_mlp.params[size_t(kPriorFeatures) + 2] = -1.0f;
+    neg.save(path);
+    EXPECT_THROW(NormStats::load(path), std::runtime_error);
+  }
   {  // A qh-ref file of an earlier version (no qh-fuse lines) loads with the defaults.
     std::ofstream f(path);
     for (int k = 0; k < 5; ++k) f << kSourceNames[k] << " 0x1p-1 0x1p+0\n";

@@ -165,18 +165,22 @@ TEST(Trainer, LossDecreases) {
   fs::remove_all(cfg.out_dir);
 }
 
-// The production settings: qh-fuse-mm, gauge-centred patches, no validation
-// fold (every non-test fold trains for `epochs` epochs), calibrated output.
-TEST(Trainer, QhFuseCentredWithoutValidationAndCalibrated) {
-  const Prepared p = make_prepared(4);
-  RunConfig cfg = small_config(temp_dir("qhfuse"));
-  cfg.model = "qh-fuse-mm";
+// The production settings: gauge-centred patches, no validation fold (every
+// non-test fold trains for `epochs` epochs), calibrated output, with `model`
+// and `prior`; every model's statistics are fitted (the MLP prior per model)
+// and its out-of-fold values are finite.
+void train_residual_model(const std::string& model, const std::string& prior, uint32_t seed) {
+  const Prepared p = make_prepared(seed);
+  RunConfig cfg = small_config(temp_dir("qhfuse_" + prior));
+  cfg.model = model;
+  cfg.prior = prior;
   cfg.sampling = "centred";
   cfg.validation = "none";
   cfg.calibrate = true;
   cfg.folds = 3;
   cfg.epochs = 1;
   run_training(cfg, p, false);
+  std::vector<std::vector<float>> mlps;
   for (const std::string dir : {"fold0", "fold1", "fold2", "final"}) {
     const std::string base = cfg.path("train/era5+imerg+gldas+gsmap+cmorph/" + dir);
     const NormStats ns = NormStats::load(base + "/norm.txt");
@@ -185,6 +189,13 @@ TEST(Trainer, QhFuseCentredWithoutValidationAndCalibrated) {
     EXPECT_LE(ns.output_gain, 2.0f) << dir;
     EXPECT_GT(ns.gauge_std, 0.1f) << dir;
     EXPECT_NE(ns.prior_b, 1.0f) << dir;  // fitted
+    if (prior == "mlp") {
+      ASSERT_EQ(ns.prior_mlp.params.size(), PriorMlp::kSize) << dir;
+      for (const auto& other : mlps) EXPECT_NE(other, ns.prior_mlp.params) << dir;  // fitted per model
+      mlps.push_back(ns.prior_mlp.params);
+    } else {
+      EXPECT_TRUE(ns.prior_mlp.empty()) << dir;
+    }
     // No early stopping: every epoch ran.
     const std::string h = read_file(base + "/history.csv");
     EXPECT_EQ(std::count(h.begin(), h.end(), '\n'), cfg.epochs + 1) << dir;
@@ -194,6 +205,9 @@ TEST(Trainer, QhFuseCentredWithoutValidationAndCalibrated) {
   for (const OofRow& r : rows) ASSERT_TRUE(std::isfinite(r.value) && r.value >= 0);
   fs::remove_all(cfg.out_dir);
 }
+
+TEST(Trainer, QhFuseMmCentredWithoutValidationAndCalibrated) { train_residual_model("qh-fuse-mm", "linear", 4); }
+TEST(Trainer, QhFuseWithTheMlpPrior) { train_residual_model("qh-fuse", "mlp", 5); }
 
 TEST(Trainer, OofIsHeldOutAndModelsNeverSeeTestGauges) {
   const Prepared p = make_prepared(2);

@@ -1,11 +1,17 @@
 // Baselines scored under the same folds as the fused product
-// (mean, bias_corrected_mean, calibrated_mean, idw, xgboost, random_forest). A baseline is fitted on a
+// (mean, bias_corrected_mean, calibrated_mean, linear_blend, mlp_prior, idw,
+// xgboost, random_forest). A baseline is fitted on a
 // set of stations, then predicts mm/day at any working-grid pixels on any day.
 //   mean                 mean of the sources available at the pixel that day
 //   bias_corrected_mean  a + b * mean, (a, b) least squares over the training
 //                        stations' station-days (mm/day), clipped at 0
 //   calibrated_mean      bias_corrected_mean, then the fused model's wet-day and
 //                        volume calibration (train/fit/calibrate.h), same station-days
+//   linear_blend         log-space linear blend of the sources with seasonal
+//                        slopes (train/data/blend.h), then that calibration
+//   mlp_prior            qh-fuse's prior alone: the per-pixel MLP of
+//                        train/data/pixel_prior.h, then that calibration
+//                        (scored beside the fused product: what the network adds)
 //   idw                  gauge-only inverse-distance weighting of the training
 //                        stations valid that day (power 2, great-circle distance)
 //   xgboost              gradient-boosted trees (Debian libxgboost, C API) on

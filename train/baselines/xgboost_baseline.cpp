@@ -26,13 +26,13 @@
 #include <algorithm>
 #include <cmath>
 #include <mutex>
-#include <numbers>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "train/baselines/baseline_kinds.h"
 #include "train/baselines/pixel_inputs.h"
+#include "train/data/pixel_prior.h"
 
 namespace rf::pipe {
 namespace {
@@ -95,8 +95,8 @@ void pixel_features(const Prepared& p, int day, const int64_t* pixels, size_t n,
     }
   for (size_t q = 0; q < 5 * n; ++q) src[q] = cnt[q] > 0 ? sum[q] / cnt[q] : NAN;
   put(15);
-  const double angle = 2 * std::numbers::pi * io::day_of_year(p.days[size_t(day)]) / 365.25;
-  const float sin_doy = float(std::sin(angle)), cos_doy = float(std::cos(angle));
+  float sin_doy, cos_doy;
+  season(p, day, sin_doy, cos_doy);
   for (size_t i = 0; i < n; ++i) {
     float* row = x + i * kFeatures;
     const int64_t px = pixels[i];

@@ -115,6 +115,8 @@ sampling = "centred"             # centred: the station in the middle half of it
                                  # | random: anywhere in the patch
 validation = "none"              # none: fold models train on every non-test fold for `epochs` epochs
                                  # | fold: one fold held aside for early stopping (`patience`)
+prior = "mlp"                    # the residual's prior: mlp (per-pixel MLP on the training stations)
+                                 # | linear (a + b * source mean); docs/model.md
 calibrate = true                 # match the training gauges' wet-day share and volume (docs/model.md)
 # One model per source set; empty = one set of every configured source. Before
 # 2000-06 only ERA5 and GLDAS exist, so a long run trains that set too.
@@ -130,7 +132,7 @@ qinghai_mask = true              # add a variable mask(lat, lon): 1 inside Qingh
 
 [evaluate]
 thresholds = [0.1, 1.0]          # event thresholds (mm/day) of POD/FAR/CSI
-baselines = ["mean", "bias_corrected_mean", "calibrated_mean", "idw", "xgboost", "random_forest"]
+baselines = ["mean", "bias_corrected_mean", "calibrated_mean", "mlp_prior", "idw", "xgboost", "random_forest"]
 # truth = "twin/truth/truth_*.nc"  # synthetic twin only: score every method over the whole grid
 plots = true                     # PNG maps, scatter plots and bar charts under eval/
 )TOML";

@@ -41,7 +41,7 @@ struct TypeError : KeyError {
   using KeyError::KeyError;
 };
 
-const char* kBaselineNames[] = {"mean", "bias_corrected_mean", "calibrated_mean", "idw", "xgboost", "random_forest"};
+const char* kBaselineNames[] = {"mean", "bias_corrected_mean", "calibrated_mean", "linear_blend", "mlp_prior", "idw", "xgboost", "random_forest"};
 
 const char* type_name(const toml::node& v) {
   switch (v.type()) {
@@ -289,6 +289,8 @@ void set_key(RunConfig& c, const std::string& sec, const std::string& key, const
     c.sampling = one_of(get_string(v), {"random", "centred"});
   } else if (is("train", "validation")) {
     c.validation = one_of(get_string(v), {"fold", "none"});
+  } else if (is("train", "prior")) {
+    c.prior = one_of(get_string(v), {"mlp", "linear"});
   } else if (is("train", "calibrate")) {
     c.calibrate = get_bool(v);
   } else if (is("train", "recompute")) {
@@ -329,7 +331,7 @@ void set_key(RunConfig& c, const std::string& sec, const std::string& key, const
     c.baselines = get_strings(v, true);
     for (const auto& b : c.baselines)
       if (std::none_of(std::begin(kBaselineNames), std::end(kBaselineNames), [&](const char* n) { return b == n; }))
-        throw KeyError("unknown baseline '" + b + "' (mean|bias_corrected_mean|calibrated_mean|idw|xgboost|random_forest)");
+        throw KeyError("unknown baseline '" + b + "' (mean|bias_corrected_mean|calibrated_mean|linear_blend|mlp_prior|idw|xgboost|random_forest)");
   } else if (is("evaluate", "truth")) {
     c.truth = resolve(get_string(v), base);
   } else if (is("evaluate", "plots")) {
@@ -604,7 +606,7 @@ std::string run_config_toml(const RunConfig& c) {
     << "\nlr_schedule = " << quote(c.lr_schedule)
     << "\nweight_decay = " << fmt_double(c.weight_decay) << "\nrecompute = " << c.recompute
     << "\nsampling = " << quote(c.sampling) << "\nvalidation = " << quote(c.validation)
-    << "\ncalibrate = " << (c.calibrate ? "true" : "false") << "\nsource_sets = [";
+    << "\nprior = " << quote(c.prior) << "\ncalibrate = " << (c.calibrate ? "true" : "false") << "\nsource_sets = [";
   for (size_t i = 0; i < c.source_sets.size(); ++i) o << (i ? ", " : "") << quote_list(c.source_sets[i]);
   o << "]\n";
   o << "\n[fuse]\ntile = " << c.tile << "\nhalo = " << c.halo << "\npack_int16 = " << (c.pack_int16 ? "true" : "false")

@@ -92,6 +92,10 @@ struct RunConfig {
   // "none": fold models train on every non-test fold for `epochs` epochs (a
   // fixed schedule; with lr_schedule = "cosine" the last epoch is the model).
   std::string validation = "fold";
+  // A residual model's prior (model_input.h channel 10): "mlp" (the per-pixel
+  // MLP of train/data/pixel_prior.h, fitted per model on its training
+  // stations) or "linear" (a + b * source mean).
+  std::string prior = "linear";
   // Calibrate each model's mm output on its training station-days (wet-day
   // frequency and volume; train/fit/calibrate.h).
   bool calibrate = false;
@@ -108,7 +112,7 @@ struct RunConfig {
 
   // [evaluate]
   std::vector<double> thresholds{0.1, 1.0};
-  std::vector<std::string> baselines{"mean", "bias_corrected_mean", "calibrated_mean", "idw", "xgboost", "random_forest"};
+  std::vector<std::string> baselines{"mean", "bias_corrected_mean", "calibrated_mean", "mlp_prior", "idw", "xgboost", "random_forest"};
   std::string truth;                // twin only: glob of truth_YYYY.nc for whole-grid scores
   bool plots = true;
 

@@ -35,6 +35,16 @@ float output_to_mm(OutputSpace o, const NormStats& ns, float y) {
 
 void prior_row(const Prepared& p, const NormStats& ns, SourceSet s, int d, int64_t r, int64_t c0, int64_t n,
                float* out) {
+  if (!ns.prior_mlp.empty()) {
+    // The MLP on each pixel's features; NaN where no source of the set is present.
+    thread_local std::vector<float> f;
+    f.resize(size_t(n) * kPriorFeatures);
+    prior_features(p, s, d, r, c0, n, f.data());
+    ns.prior_mlp.predict(f.data(), size_t(n), out);
+    for (int64_t j = 0; j < n; ++j)
+      out[j] = any_source(f.data() + size_t(j) * kPriorFeatures) ? std::max(std::expm1(out[j]), 0.0f) : NAN;
+    return;
+  }
   // Sum and count of the sources that count at each pixel, then a + b * mean.
   thread_local std::vector<float> v, cnt;
   v.resize(size_t(n));
@@ -52,8 +62,11 @@ void prior_row(const Prepared& p, const NormStats& ns, SourceSet s, int d, int64
 }
 
 void assemble_input(const Prepared& p, const NormStats& ns, SourceSet s, int day, int64_t r0, int64_t c0, int64_t h,
-                    int64_t w, float* x, int channels, OutputSpace space) {
+                    int64_t w, float* x, int channels, OutputSpace space, int t_begin, int t_end) {
   if (p.days.empty()) throw std::runtime_error("assemble_input: the prepared data hold no day");
+  if (t_begin < 0 || t_end > 7 || t_begin > t_end)
+    throw std::runtime_error("assemble_input: window days [" + std::to_string(t_begin) + ", " + std::to_string(t_end) +
+                             ") outside [0, 7)");
   if (channels != 8 && channels != 11)
     throw std::runtime_error("assemble_input: " + std::to_string(channels) + " channels (8 or 11)");
   constexpr int T = 7;
@@ -65,13 +78,14 @@ void assemble_input(const Prepared& p, const NormStats& ns, SourceSet s, int day
   const auto two_pi = 2.0 * std::numbers::pi;
 
   // Rows of all (channel, window day) planes are independent.
+  const int nt = t_end - t_begin;
 #pragma omp parallel for collapse(2) schedule(static)
-  for (int ct = 0; ct < C * T; ++ct)
+  for (int ct = 0; ct < C * nt; ++ct)
     for (int64_t i = 0; i < h; ++i) {
-      const int k = ct / T, t = ct % T;
+      const int k = ct / nt, t = t_begin + ct % nt;
       const int d = day - 3 + t;  // day index of this window day (may lie outside the period)
       const int64_t r = r0 + i;
-      float* out = x + size_t(ct) * size_t(plane) + size_t(i * w);
+      float* out = x + size_t(k * T + t) * size_t(plane) + size_t(i * w);
       std::fill(out, out + w, 0.0f);
       if (r < 0 || r >= ny || ca >= cb) continue;
       float* in = out + (ca - c0);

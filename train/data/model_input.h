@@ -11,11 +11,14 @@
 //   pixel: the mean of their log1p); mask [h][w] = 1 there, else 0.
 // qh-fuse (docs/model.md) takes three more channels and predicts in mm:
 //   8 lon, 9 lat of the pixel centre, z-scored over the training stations;
-//   10 the prior max(0, a + b * mean of the set's sources that count at the
-//      pixel that day), (a, b) least squares on the training stations in
-//      mm/day, in the model's output space: log1p(prior) for qh-fuse,
+//   10 the prior in the model's output space: log1p(prior) for qh-fuse,
 //      prior / s for qh-fuse-mm (s = the training gauges' std, mm/day); 0
-//      where no source counts.
+//      where no source counts. The prior (mm/day) is the per-pixel MLP of
+//      train/data/pixel_prior.h fitted on the training stations (train.prior
+//      = "mlp", the default) or max(0, a + b * mean of the set's sources that
+//      count at the pixel that day), (a, b) least squares on the training
+//      stations in mm/day (train.prior = "linear", and every model file
+//      without an MLP).
 //   The network's output is y = prior + correction in that space, the target
 //   the gauge in that space, so training starts (head.fc2 at zero) at the
 //   prior's skill. qh-fuse-mm's loss is the MSE in mm (whose optimum is the
@@ -26,6 +29,7 @@
 #include <vector>
 
 #include "nn/qh_ref.h"
+#include "train/data/pixel_prior.h"
 #include "train/prepare/prepared.h"
 
 namespace rf::pipe {
@@ -39,6 +43,7 @@ struct NormStats {
   // qh-fuse's extra channels (files of qh-ref models lack them: the defaults).
   float lon_mean = 0, lon_std = 1, lat_mean = 0, lat_std = 1;
   float prior_a = 0, prior_b = 1;        // prior = max(0, a + b * source mean), mm/day
+  PriorMlp prior_mlp;                    // when not empty, the prior instead of a, b
   float gauge_mean = 0, gauge_std = 1;   // training gauges, mm/day; gauge_std = s
   // Output calibration (train/fit/calibrate.h): mm < wet_threshold -> 0, else * output_gain.
   float wet_threshold = 0, output_gain = 1;
@@ -69,8 +74,11 @@ bool set_available(const Prepared& p, SourceSet s, int day);
 // cols [c0, c0+w) of the working grid (parts outside the grid are 0).
 // x: channels*7*h*w floats; channels 8 (qh-ref) or 11 (qh-fuse: the prior
 // channel in the output space `space`).
+// Only window days [t_begin, t_end) are written (the rest of x is left as it
+// is): fuse shifts yesterday's window by one day and assembles only the new one.
 void assemble_input(const Prepared& p, const NormStats& ns, SourceSet s, int day, int64_t r0, int64_t c0, int64_t h,
-                    int64_t w, float* x, int channels = 8, OutputSpace space = OutputSpace::Log1p);
+                    int64_t w, float* x, int channels = 8, OutputSpace space = OutputSpace::Log1p, int t_begin = 0,
+                    int t_end = 7);
 
 // The prior (mm/day, NaN where no source of `s` counts) at working-grid row r,
 // cols [c0, c0+n) on day index d (inside the period).

@@ -110,6 +110,11 @@ void NormStats::save(const std::string& path) const {
   std::fprintf(f, "# qh-fuse: lon/lat (degrees) mean std, gauge (mm/day) mean std, prior a b (mm/day = a + b * source mean)\n");
   std::fprintf(f, "lon %a %a\nlat %a %a\n", double(lon_mean), double(lon_std), double(lat_mean), double(lat_std));
   std::fprintf(f, "gauge %a %a\nprior %a %a\n", double(gauge_mean), double(gauge_std), double(prior_a), double(prior_b));
+  if (!prior_mlp.empty()) {
+    std::fprintf(f, "# prior MLP (train/data/pixel_prior.h): count, then the numbers\nprior_mlp %zu", prior_mlp.params.size());
+    for (float v : prior_mlp.params) std::fprintf(f, " %a", double(v));
+    std::fprintf(f, "\n");
+  }
   std::fprintf(f, "# output calibration: wet threshold (mm/day) and gain\ncalibration %a %a\n", double(wet_threshold),
                double(output_gain));
   if (std::fclose(f) != 0 || std::rename(tmp.c_str(), path.c_str()) != 0)
@@ -128,6 +133,24 @@ NormStats NormStats::load(const std::string& path) {
     if (line.empty() || line[0] == '#') continue;
     std::istringstream ls(line);
     std::string name, m, s;
+    if (line.rfind("prior_mlp ", 0) == 0) {
+      ls >> name;
+      size_t count = 0;
+      if (!(ls >> count) || count != PriorMlp::kSize)
+        throw std::runtime_error(path + ":" + std::to_string(lineno) + ": prior_mlp needs " +
+                                 std::to_string(PriorMlp::kSize) + " numbers");
+      ns.prior_mlp.params.resize(count);
+      for (float& v : ns.prior_mlp.params) {
+        std::string word;
+        char* end = nullptr;
+        if (!(ls >> word) || (v = std::strtof(word.c_str(), &end), *end) || !std::isfinite(v))
+          throw std::runtime_error(path + ":" + std::to_string(lineno) + ": bad prior_mlp number '" + word + "'");
+      }
+      for (int j = kPriorFeatures; j < 2 * kPriorFeatures; ++j)  // the features' std
+        if (!(ns.prior_mlp.params[size_t(j)] > 0))
+          throw std::runtime_error(path + ":" + std::to_string(lineno) + ": prior_mlp has a std <= 0");
+      continue;
+    }
     if (!(ls >> name >> m >> s))
       throw std::runtime_error(path + ":" + std::to_string(lineno) + ": expected 'name mean std'");
     char *em, *es;

@@ -16,6 +16,7 @@
 #include "nn/train_step.h"
 #include "train/config/run_device.h"
 #include "train/fit/calibrate.h"
+#include "train/fit/prior_fit.h"
 #include "train/fit/samples.h"
 #include "train/pipeline/log.h"
 
@@ -94,7 +95,18 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
   remove_stale_temps(job.dir + "/checkpoint");
   const bool validate = !job.val_use.empty();
 
-  const NormStats ns = compute_norm_stats(p, indices_of(job.train_use), job.set);
+  NormStats ns = compute_norm_stats(p, indices_of(job.train_use), job.set);
+  if (cfg.prior == "mlp" && nn::QhRefConfig::by_name(cfg.model).residual_channel >= 0) {
+    // The residual's prior, fitted on the same training stations (every day
+    // with a valid gauge: it also learns what a missing source means).
+    const auto t0 = std::chrono::steady_clock::now();
+    const PriorRows rows = prior_rows(p, job.set, job.train_use, false);
+    PriorFitReport rep;
+    ns.prior_mlp = fit_prior_mlp(rows, derive_seed(job.seed, 6), &rep);
+    log("%s: prior MLP on %zu station-days, %d epochs (held-out MSE %.4f in log1p), %.1f s", job.label.c_str(),
+        rows.size(), rep.epochs, rep.held_out_mse,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
   {
     const std::string tmp = job.dir + "/norm.txt.tmp";
     ns.save(tmp);

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,18 @@ struct Fuser::Impl {
   const Prepared* staged_for = nullptr;
   bool said_unstaged = false;
   Timing timing;
+  // The materialised input of the last day (host): the next day's window is
+  // it shifted by one day plus one new window day, the same numbers as a full
+  // assembly (every (channel, window day) plane depends on that day alone).
+  struct Rolling {
+    std::mutex mu;
+    std::vector<float> x;
+    const Prepared* p = nullptr;
+    const Loaded* model = nullptr;
+    io::DayNumber first_day = 0;  // with p: the same prepared data, not a new one at the same address
+    SourceSet set = 0;
+    int day = -2;
+  } rolling;
 
   const Loaded& load(const TrainedModel& m) {
     std::lock_guard<std::mutex> lk(mu);
@@ -118,7 +131,25 @@ SourceSet Fuser::day(const Prepared& p, int day, float* out) const {
     v = m.net->forward_tiled_staged(ch, 1, ny, nx, impl_->cfg.tile, impl_->cfg.halo).to_vector();
   } else {
     Tensor x = Tensor::empty(Shape{1, mc.in_channels, mc.time_steps, ny, nx});
-    assemble_input(p, m.norm, set, day, 0, 0, ny, nx, x.data(), mc.in_channels, output_space(mc));
+    {
+      Impl::Rolling& r = impl_->rolling;
+      std::lock_guard<std::mutex> lk(r.mu);
+      const int T = mc.time_steps;
+      const size_t plane = size_t(ny * nx), n = size_t(mc.in_channels) * size_t(T) * plane;
+      if (r.p == &p && r.first_day == p.days.front() && r.model == &m && r.set == set && r.day == day - 1 &&
+          r.x.size() == n) {
+        for (int c = 0; c < mc.in_channels; ++c) {
+          float* ch = r.x.data() + size_t(c) * size_t(T) * plane;
+          std::memmove(ch, ch + plane, size_t(T - 1) * plane * sizeof(float));
+        }
+        assemble_input(p, m.norm, set, day, 0, 0, ny, nx, r.x.data(), mc.in_channels, output_space(mc), T - 1, T);
+      } else {
+        r.x.resize(n);
+        assemble_input(p, m.norm, set, day, 0, 0, ny, nx, r.x.data(), mc.in_channels, output_space(mc));
+      }
+      r.p = &p, r.first_day = p.days.front(), r.model = &m, r.set = set, r.day = day;
+      std::copy(r.x.begin(), r.x.end(), x.data());
+    }
     x = x.to(impl_->device);
     t1 = clock::now();
     NoGradGuard no_grad;

@@ -1,15 +1,14 @@
 // `rainfuse demo` (demo.h): synth -> prepare -> train -> fuse -> evaluate on
 // the twin, then a summary of where everything is.
 //
-// Time of the full demo on 2 CPU cores (docs/performance.md, "Fusion skill"):
-//                                                      AVX2-only   Zen 4
-//                                                      EPYC        AVX-512
-//   synth 2019-2020, CMORPH as netCDF                   4.2 min    3.3 min
-//   prepare (five products' daily totals, 2 years)      2.0 min    1.9 min
-//   train: qh-fuse, 5 folds + final, 6 epochs x 50 steps of 16 patches of
-//          16x16, calibration, out-of-fold on 2020      8.2 min    6.4 min
-//   fuse 2020 at 0.05 deg (278x170 px in one pass)      5.2 min    4.1 min
-//   evaluate (baselines out of fold, truth grid, plots) 2.1 min    2.5 min
+// Time of the full demo on 2 CPU cores (docs/performance.md, "Fusion skill";
+// AVX2-only AMD EPYC, 2026-12-03):
+//   synth 2019-2020, CMORPH as netCDF                   3.3 min
+//   prepare (five products' daily totals, 2 years)      1.7 min
+//   train: qh-fuse and its prior MLPs, 5 folds + final, 6 epochs x 50 steps
+//          of 16 patches of 16x16, calibration, out-of-fold on 2020  9.2 min
+//   fuse 2020 at 0.05 deg (278x170 px in one pass)      4.5 min (one window day assembled a day)
+//   evaluate (baselines out of fold, truth grid, plots) 2.4 min
 // A re-run reuses the twin and the prepare cache; a GPU makes train and fuse cheap.
 // --quick (CI): two weeks of July 2020 at 0.1 deg, 3 folds of one epoch of 2
 // steps: about a minute on a quiet machine.
@@ -154,6 +153,7 @@ RunConfig demo_config(const DemoOptions& opt) {
   c.sampling = "centred";
   c.validation = "none";
   c.calibrate = true;
+  c.prior = "mlp";
   c.seed = opt.seed;
   if (opt.quick) {
     c.folds = 3;  // the fewest leave-stations-out folds the trainer accepts
