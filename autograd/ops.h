@@ -3,6 +3,7 @@
 // pushes one tape record holding exactly what its backward needs.
 // Shapes use PyTorch's NCDHW layout; "spatial" = every dim after the channel.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -56,6 +57,10 @@ Tensor select_time(const Tensor& x, int64_t t);
 Tensor pad_hw(const Tensor& x, int64_t Hp, int64_t Wp);
 // Keep the top-left H x W of the last two dims.
 Tensor crop_hw(const Tensor& x, int64_t H, int64_t W);
+// Per-sample crop of the last two dims: y[b] = x[b, ..., r_b : r_b + h, c_b : c_b + w]
+// for x [B, ..., H, W], origins[b] = {r_b, c_b} (the box inside x). Gathers
+// the pixels a loss needs (QhRef::forward_anchored); backward scatters.
+Tensor crop_hw_at(const Tensor& x, const std::vector<std::array<int64_t, 2>>& origins, int64_t h, int64_t w);
 // View with a new shape (same element count); gradients flow through.
 Tensor reshape(const Tensor& x, const Shape& shape);
 // Sum of all elements as a [1] tensor (tests, composite losses).

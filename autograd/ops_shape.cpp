@@ -192,4 +192,36 @@ Tensor crop_hw(const Tensor& x, int64_t H, int64_t W) {
   return y;
 }
 
+Tensor crop_hw_at(const Tensor& x, const std::vector<std::array<int64_t, 2>>& origins, int64_t h, int64_t w) {
+  const char* op = "crop_hw_at";
+  detail::check_defined(op, x, "x");
+  if (x.dim() < 3) op_error(op, "x needs a batch, H and W dims");
+  const int64_t B = x.size(0), Hs = x.size(-2), Ws = x.size(-1);
+  if (int64_t(origins.size()) != B) op_error(op, std::to_string(origins.size()) + " origins for a batch of " + std::to_string(B));
+  for (const auto& o : origins)
+    if (h < 0 || w < 0 || o[0] < 0 || o[1] < 0 || o[0] + h > Hs || o[1] + w > Ws)
+      op_error(op, "box at (" + std::to_string(o[0]) + ", " + std::to_string(o[1]) + ") of " + std::to_string(h) +
+                       " x " + std::to_string(w) + " is not inside " + x.shape().str());
+  const int64_t planes = x.numel() / std::max<int64_t>(B * Hs * Ws, 1);  // planes per sample
+  Shape ys = x.shape();
+  ys[x.dim() - 2] = h;
+  ys[x.dim() - 1] = w;
+  const Backend& be = backend(x.device());
+  Tensor y = Tensor::empty(ys, x.device());
+  for (int64_t b = 0; b < B; ++b)
+    be.copy_strided(planes, h, w, x.data() + (b * planes * Hs + origins[size_t(b)][0]) * Ws + origins[size_t(b)][1],
+                    Hs * Ws, Ws, y.data() + b * planes * h * w, h * w, w, false);
+  if (!needs_record({&x})) return y;
+  OpRecord r = make_record(op, {&x}, {&y});
+  r.backward = [origins, B, planes, h, w, Hs, Ws, &be](OpRecord& rec) {
+    float* d = rec.grad_in_zeroed(0);
+    const float* g = rec.grad_out(0).data();
+    for (int64_t b = 0; b < B; ++b)
+      be.copy_strided(planes, h, w, g + b * planes * h * w, h * w, w,
+                      d + (b * planes * Hs + origins[size_t(b)][0]) * Ws + origins[size_t(b)][1], Hs * Ws, Ws, true);
+  };
+  current_tape().push(std::move(r));
+  return y;
+}
+
 }  // namespace rf

@@ -1,6 +1,7 @@
 #include "nn/qh_ref.h"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -91,14 +92,46 @@ namespace {
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 }  // namespace
 
-Tensor QhRef::forward(const Tensor& x, bool training) const {
+void QhRef::check_input(const Tensor& x) const {
   if (x.dim() != 5 || x.size(1) != cfg_.in_channels || x.size(2) != cfg_.time_steps)
     throw std::runtime_error("qh-ref: input must be [B, " + std::to_string(cfg_.in_channels) + ", " +
                              std::to_string(cfg_.time_steps) + ", H, W], got " + x.shape().str());
+}
+
+Tensor QhRef::forward(const Tensor& x, bool training) const {
+  check_input(x);
   const int64_t H = x.size(3), W = x.size(4);
   // Zero-pad the input at the bottom/right to multiples of the window, crop Y back.
   Tensor xp = pad_hw(x, round_up(H, cfg_.window), round_up(W, cfg_.window));
   return with_residual(crop_hw(forward_padded(xp, training), H, W), x);
+}
+
+Tensor QhRef::forward_anchored(const Tensor& x, const Anchors& anchors, bool training) const {
+  check_input(x);
+  const int64_t B = x.size(0), H = x.size(3), W = x.size(4);
+  if (int64_t(anchors.size()) != B)
+    throw std::runtime_error("qh-ref: " + std::to_string(anchors.size()) + " anchors for a batch of " + std::to_string(B));
+  for (const auto& a : anchors)
+    if (a[0] < 0 || a[0] >= H || a[1] < 0 || a[1] >= W)
+      throw std::runtime_error("qh-ref: anchor (" + std::to_string(a[0]) + ", " + std::to_string(a[1]) +
+                               ") outside the " + std::to_string(H) + " x " + std::to_string(W) + " input");
+  const int64_t Hp = round_up(H, cfg_.window), Wp = round_up(W, cfg_.window);
+  // Each ConvLSTM step's 3x3 gates reach one pixel further, so after R steps
+  // the state at the anchor depends on the attention output within R px.
+  // Zero padding at a box edge corrupts one more ring per step, R rings after
+  // R steps: the anchor of a (2R+1)^2 box keeps its exact value. A box
+  // clamped against the padded input's edge has the zero padding forward()
+  // has there.
+  const int64_t R = std::max(cfg_.t_center + 1, cfg_.time_steps - cfg_.t_center);
+  LstmBoxes box{{}, {}, std::min(2 * R + 1, Hp), std::min(2 * R + 1, Wp)};
+  for (const auto& a : anchors) {
+    const int64_t r0 = std::clamp(a[0] - R, int64_t(0), Hp - box.box_h), c0 = std::clamp(a[1] - R, int64_t(0), Wp - box.box_w);
+    box.origin.push_back({r0, c0});
+    box.pixel.push_back({a[0] - r0, a[1] - c0});
+  }
+  const Tensor y = after_conv1(conv1_.forward(pad_hw(x, Hp, Wp), /*relu=*/true), training, &box);
+  if (cfg_.residual_channel < 0) return y;
+  return add(y, crop_hw_at(select_time(narrow(x, 1, cfg_.residual_channel, 1), cfg_.t_center), anchors, 1, 1));
 }
 
 Tensor QhRef::with_residual(const Tensor& y, const Tensor& x) const {
@@ -107,10 +140,14 @@ Tensor QhRef::with_residual(const Tensor& y, const Tensor& x) const {
   return add(y, select_time(narrow(x, 1, cfg_.residual_channel, 1), cfg_.t_center));
 }
 
-std::vector<Tensor> QhRef::sequence_part(Tensor a) const {
+std::vector<Tensor> QhRef::sequence_part(Tensor a, const LstmBoxes* box, size_t b0) const {
   const int T = int(a.size(2)), tc = cfg_.t_center;
-  const Tensor s = attn_.forward(a);
+  Tensor s = attn_.forward(a);
   a = Tensor();  // no-grad: the conv features go before the ConvLSTMs start
+  if (box) {
+    const auto first = box->origin.begin() + std::ptrdiff_t(b0);
+    s = crop_hw_at(s, Anchors(first, first + s.size(0)), box->box_h, box->box_w);
+  }
   return {lstm_fwd_.run(s, 0, tc), lstm_bwd_.run(s, T - 1, tc)};
 }
 
@@ -118,15 +155,19 @@ Tensor QhRef::forward_padded(const Tensor& x, bool training) const {
   return after_conv1(conv1_.forward(x, /*relu=*/true), training);
 }
 
-Tensor QhRef::after_conv1(Tensor a, bool training) const {
+Tensor QhRef::after_conv1(Tensor a, bool training, const LstmBoxes* box) const {
   a = conv2_.forward(a, /*relu=*/true);
   Tensor hf, hb;
   if (recompute_chunk_ > 0 && grad_enabled()) {
     // One recompute region per batch chunk (a dim-0 view of a, no copy).
     std::vector<Tensor> fs, bs;
-    auto region = [this](const std::vector<Tensor>& in) { return sequence_part(in[0]); };
+    // Backward reruns the region after this call returns: it keeps its own boxes.
+    const auto kept = box ? std::make_shared<const LstmBoxes>(*box) : nullptr;
     for (int64_t b0 = 0; b0 < a.size(0); b0 += recompute_chunk_) {
       const int64_t n = std::min<int64_t>(recompute_chunk_, a.size(0) - b0);
+      auto region = [this, kept, b0](const std::vector<Tensor>& in) {
+        return sequence_part(in[0], kept.get(), size_t(b0));
+      };
       std::vector<Tensor> h = checkpoint(region, {a.narrow0(b0, n)});
       fs.push_back(h[0]);
       bs.push_back(h[1]);
@@ -134,19 +175,19 @@ Tensor QhRef::after_conv1(Tensor a, bool training) const {
     hf = fs.size() == 1 ? fs[0] : concat(fs, 0);
     hb = bs.size() == 1 ? bs[0] : concat(bs, 0);
   } else {
-    std::vector<Tensor> h = sequence_part(std::move(a));
+    std::vector<Tensor> h = sequence_part(std::move(a), box, 0);
     hf = h[0], hb = h[1];
   }
   a = Tensor();
-  Tensor h = fc1_.forward(concat_channels({hf, hb}), /*relu=*/true);
+  Tensor h = concat_channels({hf, hb});
+  if (box) h = crop_hw_at(h, box->pixel, 1, 1);  // the head at the anchors only
+  h = fc1_.forward(h, /*relu=*/true);
   h = drop_.forward(h, training);
   return fc2_.forward(h);
 }
 
 Tensor QhRef::forward_tiled(const Tensor& x, int tile, int halo) const {
-  if (x.dim() != 5 || x.size(1) != cfg_.in_channels || x.size(2) != cfg_.time_steps)
-    throw std::runtime_error("qh-ref: input must be [B, " + std::to_string(cfg_.in_channels) + ", " +
-                             std::to_string(cfg_.time_steps) + ", H, W], got " + x.shape().str());
+  check_input(x);
   const int64_t B = x.size(0), C = x.size(1), T = x.size(2), H = x.size(3), W = x.size(4);
   const Backend& be = backend(x.device());
   const Tensor y = tiled(B, H, W, tile, halo, x.device(), [&](int64_t r0, int64_t c0, int64_t th, int64_t tw) {

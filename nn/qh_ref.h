@@ -16,6 +16,7 @@
 //   lstm_bwd.weight [128,64,3,3] lstm_bwd.bias [128]
 //   head.fc1.weight [32,64] head.fc1.bias [32]   head.fc2.weight [1,32] head.fc2.bias [1]
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -74,6 +75,15 @@ class QhRef {
   // is off (NoGradGuard); with grad off it keeps no intermediates.
   Tensor forward(const Tensor& x, bool training) const;
 
+  // Y at one pixel per sample: anchors[b] = {row, col} in x[b] (unpadded);
+  // returns [B, 1, 1, 1] equal to forward(x, training)[b, 0, row, col] (the
+  // same dropout aside). The ConvLSTMs and the head run only on the box the
+  // anchor depends on (its 2R+1 square, R = the longer direction's steps;
+  // docs/model.md), where the loss of a gauge-centred sample or an
+  // out-of-fold prediction needs one pixel: same gradients at the anchor.
+  using Anchors = std::vector<std::array<int64_t, 2>>;
+  Tensor forward_anchored(const Tensor& x, const Anchors& anchors, bool training) const;
+
   // Eval-mode, no-grad forward over spatial tiles: each tile's interior (a
   // multiple of 8, at most `tile` px) is computed with a halo of `halo` px
   // (>= 16, a multiple of 8) of context on every side, so the result equals
@@ -109,13 +119,21 @@ class QhRef {
  private:
   Tensor forward_padded(const Tensor& x, bool training) const;  // H, W multiples of window
   Tensor with_residual(const Tensor& y, const Tensor& x) const;  // y + the residual channel of x (if any)
-  Tensor after_conv1(Tensor a, bool training) const;            // forward_padded past conv1
+  // forward_padded past conv1; with `lstm_box` (anchored), the ConvLSTMs run on
+  // each sample's box of (box_h x box_w) at lstm_box->origin, the head at pixel.
+  struct LstmBoxes {
+    Anchors origin, pixel;
+    int64_t box_h, box_w;
+  };
+  Tensor after_conv1(Tensor a, bool training, const LstmBoxes* lstm_box = nullptr) const;
+  void check_input(const Tensor& x) const;
   // The tile loop of forward_tiled: conv1_tile(r0, c0, th, tw) = conv1's output
   // on padded-grid rows [r0, r0+th), cols [c0, c0+tw) (zero padding at the tile's edge).
   using Conv1Tile = std::function<Tensor(int64_t r0, int64_t c0, int64_t th, int64_t tw)>;
   Tensor tiled(int64_t B, int64_t H, int64_t W, int tile, int halo, Device device, const Conv1Tile& conv1_tile) const;
   // Attention + both ConvLSTMs on conv features a: {h_fwd(t_c), h_bwd(t_c)}.
-  std::vector<Tensor> sequence_part(Tensor a) const;
+  // With `box`, the attention output is cut to each sample's box first.
+  std::vector<Tensor> sequence_part(Tensor a, const LstmBoxes* box, size_t b0) const;
 
   QhRefConfig cfg_;
   Device device_;

@@ -131,6 +131,12 @@ TEST(OpsGradcheck, ShapeOps) {
   gradcheck(pad, {random_tensor({2, 3, 5, 3}, 34)}, {0});
   auto crop = [](const std::vector<Tensor>& in) { return crop_hw(in[0], 3, 2); };
   gradcheck(crop, {random_tensor({2, 3, 5, 4}, 35)}, {0});
+  // Per-sample boxes, one against the edge; overlapping boxes of one sample
+  // would not occur (one box per sample).
+  auto crop_at = [](const std::vector<Tensor>& in) { return crop_hw_at(in[0], {{0, 1}, {2, 0}}, 3, 3); };
+  gradcheck(crop_at, {random_tensor({2, 2, 5, 4}, 37)}, {0});
+  EXPECT_THROW(crop_hw_at(random_tensor({2, 2, 5, 4}, 38), {{3, 0}, {0, 0}}, 3, 3), std::runtime_error);
+  EXPECT_THROW(crop_hw_at(random_tensor({2, 2, 5, 4}, 38), {{0, 0}}, 3, 3), std::runtime_error);
   auto view = [](const std::vector<Tensor>& in) { return reshape(in[0], {6, 10}); };
   gradcheck(view, {random_tensor({2, 3, 5, 2}, 36)}, {0});
 }

@@ -164,6 +164,55 @@ TEST(QhFuse, ResidualOverThePriorChannel) {
   EXPECT_THROW(QhRefConfig::by_name("qh-nothing"), std::runtime_error);
 }
 
+// forward_anchored: Y at one pixel per sample, with the ConvLSTMs and the
+// head on the anchor's 9 x 9 box only. Same values and the same parameter
+// gradients as the whole patch's forward with the loss at those pixels:
+// anchors in the middle, against every edge, and in a patch padded inside
+// (19 x 21 -> 24 x 24); with and without recompute regions.
+TEST(QhFuse, AnchoredForwardEqualsWholePatchAtTheAnchors) {
+  omp_set_num_threads(2);
+  QhRef model(QhRefConfig::by_name("qh-fuse"));
+  model.init(12);
+  for (auto [H, W] : {std::pair<int64_t, int64_t>{16, 16}, {19, 21}}) {
+    const QhRef::Anchors anchors = {{8, 8}, {0, 0}, {H - 1, W - 1}, {3, W - 2}, {H - 1, 5}};
+    const int64_t B = int64_t(anchors.size());
+    Tensor x = random_tensor({B, 11, 7, H, W}, 13);
+    std::vector<float> tv(size_t(B * H * W)), mv(tv.size(), 0.0f), ta(static_cast<size_t>(B));
+    for (size_t i = 0; i < tv.size(); ++i) tv[i] = float(i % 7) * 0.1f;
+    for (int64_t b = 0; b < B; ++b) {
+      const size_t q = size_t((b * H + anchors[size_t(b)][0]) * W + anchors[size_t(b)][1]);
+      mv[q] = 1.0f;
+      ta[size_t(b)] = tv[q];
+    }
+    const Tensor t = Tensor::from_vector(Shape{B, 1, H, W}, tv), m = Tensor::from_vector(Shape{B, 1, H, W}, mv);
+    const Tensor t1 = Tensor::from_vector(Shape{B, 1, 1, 1}, ta);
+    {
+      NoGradGuard no_grad;
+      const std::vector<float> whole = model.forward(x, false).to_vector(), at = model.forward_anchored(x, anchors, false).to_vector();
+      ASSERT_EQ(at.size(), size_t(B));
+      for (int64_t b = 0; b < B; ++b)
+        EXPECT_NEAR(at[size_t(b)], whole[size_t((b * H + anchors[size_t(b)][0]) * W + anchors[size_t(b)][1])], 2e-5)
+            << H << "x" << W << " anchor " << b;
+    }
+    // Gradients (eval mode: dropout off, so both see the same head).
+    for (int recompute : {0, 2}) {
+      model.set_recompute(recompute);
+      std::vector<std::vector<float>> g[2];
+      for (int k = 0; k < 2; ++k) {
+        model.zero_grad();
+        backward(k == 0 ? mse_loss(model.forward(x, false), t, m) : mse_loss(model.forward_anchored(x, anchors, false), t1));
+        for (const Tensor& p : model.parameters()) g[k].push_back(p.grad().to_vector());
+      }
+      for (size_t i = 0; i < g[0].size(); ++i)
+        EXPECT_LT(rf::testutil::rel_l2(g[1][i], g[0][i]), 1e-4) << H << "x" << W << " parameter " << i << " recompute " << recompute;
+    }
+    model.set_recompute(0);
+  }
+  Tensor x = random_tensor({1, 11, 7, 16, 16}, 14);
+  EXPECT_THROW(model.forward_anchored(x, {{16, 0}}, false), std::runtime_error);
+  EXPECT_THROW(model.forward_anchored(x, {{0, 0}, {1, 1}}, false), std::runtime_error);
+}
+
 TEST(QhRef, DropoutOnlyInTraining) {
   QhRef model;
   model.init(3);

@@ -89,6 +89,7 @@ TEST_F(Config, ExampleLoadsAsTheQinghaiProductionRun) {
   EXPECT_EQ(c.source_sets.size(), 2u);
   EXPECT_EQ(c.model, "qh-fuse");
   EXPECT_EQ(c.prior, "mlp");
+  EXPECT_EQ(c.loss_pixels, "anchor");
   // Relative globs resolve against the file's folder, not the working directory.
   const std::string base = (dir_ / "sub").string();
   EXPECT_EQ(c.sources[1].paths.at(0), base + "/download/imerg/*/*/3B-HHR.MS.MRG.3IMERG.*.HDF5");
@@ -172,6 +173,7 @@ TEST_F(Config, ErrorsNameTheFileAndTheKeyOnOneLine) {
       {with("epochs = 4", "folds = 2"), "train.folds", "[3, 100]"},
       {with("epochs = 4", "fold_mode = \"spatial\""), "train.fold_mode", "random|blocked"},
       {with("epochs = 4", "prior = \"kriging\""), "train.prior", "mlp|linear"},
+      {with("epochs = 4", "loss_pixels = \"all\""), "train.loss_pixels", "patch|anchor"},
       {with("epochs = 4", "source_sets = [[\"era5\", \"cmorph\"]]"), "train.source_sets", "'cmorph' is not a configured"},
       {with("epochs = 4", "source_sets = [[\"trmm\"]]"), "train.source_sets", "unknown source 'trmm'"},
       {with("end = \"2020-12-31\"", "end = \"2020-02-30\""), "period.end", "bad date"},
@@ -219,6 +221,7 @@ TEST_F(Config, OverridesParseByTheKeysType) {
   apply_override(c, "train.source_sets=[[\"era5\", \"gldas\"], [\"era5\"]]");
   apply_override(c, "run.out_dir=/tmp/x y");
   apply_override(c, "train.prior=mlp");
+  apply_override(c, "train.loss_pixels=anchor");
   EXPECT_EQ(c.epochs, 3);
   EXPECT_DOUBLE_EQ(c.lr, 2e-4);
   EXPECT_EQ(c.seed, 42u);
@@ -234,6 +237,7 @@ TEST_F(Config, OverridesParseByTheKeysType) {
   EXPECT_EQ(c.sources[2].paths.size(), 2u);
   EXPECT_EQ(c.source_sets.size(), 2u);
   EXPECT_EQ(c.prior, "mlp");
+  EXPECT_EQ(c.loss_pixels, "anchor");
   EXPECT_EQ(c.out_dir, "/tmp/x y");
   validate_run_config(c);
 

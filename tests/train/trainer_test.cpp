@@ -167,14 +167,16 @@ TEST(Trainer, LossDecreases) {
 
 // The production settings: gauge-centred patches, no validation fold (every
 // non-test fold trains for `epochs` epochs), calibrated output, with `model`
-// and `prior`; every model's statistics are fitted (the MLP prior per model)
+// `prior` and `loss_pixels`; every model's statistics are fitted (the MLP prior per model)
 // and its out-of-fold values are finite.
-void train_residual_model(const std::string& model, const std::string& prior, uint32_t seed) {
+void train_residual_model(const std::string& model, const std::string& prior, const std::string& loss_pixels,
+                          uint32_t seed) {
   const Prepared p = make_prepared(seed);
   RunConfig cfg = small_config(temp_dir("qhfuse_" + prior));
   cfg.model = model;
   cfg.prior = prior;
   cfg.sampling = "centred";
+  cfg.loss_pixels = loss_pixels;
   cfg.validation = "none";
   cfg.calibrate = true;
   cfg.folds = 3;
@@ -206,8 +208,33 @@ void train_residual_model(const std::string& model, const std::string& prior, ui
   fs::remove_all(cfg.out_dir);
 }
 
-TEST(Trainer, QhFuseMmCentredWithoutValidationAndCalibrated) { train_residual_model("qh-fuse-mm", "linear", 4); }
-TEST(Trainer, QhFuseWithTheMlpPrior) { train_residual_model("qh-fuse", "mlp", 5); }
+TEST(Trainer, QhFuseMmCentredWithoutValidationAndCalibrated) {
+  train_residual_model("qh-fuse-mm", "linear", "patch", 4);
+}
+TEST(Trainer, QhFuseWithTheMlpPriorAndTheLossAtTheAnchor) { train_residual_model("qh-fuse", "mlp", "anchor", 5); }
+
+// The loss at the sampled station only (loss_pixels = "anchor"): training
+// still cuts it.
+TEST(Trainer, AnchorLossDecreases) {
+  const Prepared p = make_prepared(1);
+  RunConfig cfg = small_config(temp_dir("loss_anchor"));
+  cfg.loss_pixels = "anchor";
+  cfg.sampling = "centred";
+  cfg.epochs = 4;
+  cfg.steps_per_epoch = 8;
+  cfg.patience = 10;
+  FitJob job;
+  job.dir = cfg.path("fit");
+  job.label = "anchor loss test";
+  job.set = 0x1f;
+  job.train_use.assign(p.stations.size(), 1);
+  job.max_epochs = cfg.epochs;
+  job.seed = 3;
+  const TrainState st = fit_model(cfg, p, job, false);
+  ASSERT_EQ(st.history.size(), 4u);
+  EXPECT_LT(st.history.back().train_loss, 0.6 * st.history.front().train_loss);
+  fs::remove_all(cfg.out_dir);
+}
 
 TEST(Trainer, OofIsHeldOutAndModelsNeverSeeTestGauges) {
   const Prepared p = make_prepared(2);

@@ -113,6 +113,8 @@ weight_decay = 0.0
 recompute = 0                    # activation recomputation chunk to save memory (0 = off)
 sampling = "centred"             # centred: the station in the middle half of its patch (as at prediction)
                                  # | random: anywhere in the patch
+loss_pixels = "anchor"           # anchor: the loss at the sampled station, the ConvLSTMs on its 9x9 box (~2x the
+                                 # samples/s) | patch: at every training station in the patch
 validation = "none"              # none: fold models train on every non-test fold for `epochs` epochs
                                  # | fold: one fold held aside for early stopping (`patience`)
 prior = "mlp"                    # the residual's prior: mlp (per-pixel MLP on the training stations)

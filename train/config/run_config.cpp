@@ -287,6 +287,8 @@ void set_key(RunConfig& c, const std::string& sec, const std::string& key, const
     if (!(c.weight_decay >= 0)) throw KeyError("must be >= 0");
   } else if (is("train", "sampling")) {
     c.sampling = one_of(get_string(v), {"random", "centred"});
+  } else if (is("train", "loss_pixels")) {
+    c.loss_pixels = one_of(get_string(v), {"patch", "anchor"});
   } else if (is("train", "validation")) {
     c.validation = one_of(get_string(v), {"fold", "none"});
   } else if (is("train", "prior")) {
@@ -605,7 +607,8 @@ std::string run_config_toml(const RunConfig& c) {
     << "\nbatch = " << c.batch << "\npatch = " << c.patch << "\nlr = " << fmt_double(c.lr)
     << "\nlr_schedule = " << quote(c.lr_schedule)
     << "\nweight_decay = " << fmt_double(c.weight_decay) << "\nrecompute = " << c.recompute
-    << "\nsampling = " << quote(c.sampling) << "\nvalidation = " << quote(c.validation)
+    << "\nsampling = " << quote(c.sampling) << "\nloss_pixels = " << quote(c.loss_pixels)
+    << "\nvalidation = " << quote(c.validation)
     << "\nprior = " << quote(c.prior) << "\ncalibrate = " << (c.calibrate ? "true" : "false") << "\nsource_sets = [";
   for (size_t i = 0; i < c.source_sets.size(); ++i) o << (i ? ", " : "") << quote_list(c.source_sets[i]);
   o << "]\n";

@@ -88,6 +88,10 @@ struct RunConfig {
   // Where a training patch lies around its station: "random" (anywhere in
   // the patch) or "centred" (the middle half of the patch, samples.h gauge_box).
   std::string sampling = "random";
+  // Which pixels of a training patch carry the loss: "patch" (every training
+  // gauge inside it) or "anchor" (the sampled gauge only; the ConvLSTMs and
+  // the head then run on its 9 x 9 box alone, QhRef::forward_anchored).
+  std::string loss_pixels = "patch";
   // "fold": fold models train on k-2 folds and stop early on the next fold;
   // "none": fold models train on every non-test fold for `epochs` epochs (a
   // fixed schedule; with lr_schedule = "cosine" the last epoch is the model).

@@ -175,16 +175,29 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
       for (int step = 0; step < cfg.steps_per_epoch; ++step) {
         opt.hyper().lr = float(scheduled_lr(cfg, job.max_epochs, opt.steps()));
         std::vector<Box> boxes;
+        std::vector<int64_t> anchor_row, anchor_col;
         for (int b = 0; b < cfg.batch; ++b) {
           const Sample& s = samples[size_t(rng.below(int64_t(samples.size())))];
           const Station& stn = p.stations[size_t(s.station)];
+          anchor_row.push_back(stn.row);
+          anchor_col.push_back(stn.col);
           boxes.push_back(cfg.sampling == "centred" ? g.gauge_box(s.day, stn.row, stn.col, rng)
                                                     : g.random_box(s.day, stn.row, stn.col, rng));
         }
         Tensor target, mask;
         assemble_batch_target(p, job.train_use, g, boxes, target, mask, space, ns);
-        const float loss = nn::train_step(model, opt, assemble_batch(p, ns, job.set, g, boxes, model.config()).to(device),
-                                          target.to(device), mask.to(device), true);
+        const Tensor x = assemble_batch(p, ns, job.set, g, boxes, model.config()).to(device);
+        float loss;
+        if (cfg.loss_pixels == "anchor") {
+          // The sampled station's pixel of each patch (target and mask read there).
+          nn::QhRef::Anchors at;
+          for (size_t b = 0; b < boxes.size(); ++b) at.push_back({anchor_row[b] - boxes[b].r0, anchor_col[b] - boxes[b].c0});
+          Tensor t1, m1;
+          anchor_values(target, mask, g, at, t1, m1);
+          loss = nn::train_step(model, opt, x, at, t1.to(device), m1.to(device), true);
+        } else {
+          loss = nn::train_step(model, opt, x, target.to(device), mask.to(device), true);
+        }
         if (!std::isfinite(loss)) throw std::runtime_error(job.dir + ": training loss is not finite at epoch " + std::to_string(epoch));
         loss_sum += loss;
         bar.tick(cfg.batch);

@@ -47,17 +47,16 @@ void predict_rows(const RunConfig& cfg, const Prepared& p, const nn::QhRef& mode
   for (size_t r0 = 0; r0 < rows.size(); r0 += kOofBatch) {
     const size_t n = std::min(kOofBatch, rows.size() - r0);
     std::vector<Box> boxes(n);
+    nn::QhRef::Anchors at(n);
     for (size_t i = 0; i < n; ++i) {
       const Station& st = p.stations[size_t(rows[r0 + i].station)];
       boxes[i] = g.centred_box(rows[r0 + i].day, st.row, st.col);
+      at[i] = {st.row - boxes[i].r0, st.col - boxes[i].c0};
     }
+    // One pixel per box: the ConvLSTMs and the head on the station's 9 x 9 only.
     const Tensor x = assemble_batch(p, ns, set, g, boxes, model.config()).to(model.device());
-    const std::vector<float> y = model.forward(x, false).to_vector();
-    for (size_t i = 0; i < n; ++i) {
-      const Station& st = p.stations[size_t(rows[r0 + i].station)];
-      const float v = y[i * size_t(g.h * g.w) + size_t((st.row - boxes[i].r0) * g.w + (st.col - boxes[i].c0))];
-      rows[r0 + i].value = output_to_mm(space, ns, v);
-    }
+    const std::vector<float> y = model.forward_anchored(x, at, false).to_vector();
+    for (size_t i = 0; i < n; ++i) rows[r0 + i].value = output_to_mm(space, ns, y[i]);
     bar.tick(int64_t(n));
   }
 }

@@ -79,4 +79,16 @@ void assemble_batch_target(const Prepared& p, const std::vector<uint8_t>& use, c
   }
 }
 
+void anchor_values(const Tensor& target, const Tensor& mask, const PatchGeometry& g,
+                   const std::vector<std::array<int64_t, 2>>& anchors, Tensor& t1, Tensor& m1) {
+  const int64_t B = int64_t(anchors.size());
+  t1 = Tensor::empty(Shape({B, 1, 1, 1}));
+  m1 = Tensor::empty(Shape({B, 1, 1, 1}));
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t q = b * g.h * g.w + anchors[size_t(b)][0] * g.w + anchors[size_t(b)][1];
+    t1.data()[b] = target.data()[q];
+    m1.data()[b] = mask.data()[q];
+  }
+}
+
 }  // namespace rf::pipe

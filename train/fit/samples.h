@@ -4,6 +4,7 @@
 //   grid [r0, r0+h) x [c0, c0+w) with h = min(patch, ny), w = min(patch, nx).
 //   Batch tensors: x [B, C, 7, h, w] (C = 8 or 11), target/mask [B, 1, h, w].
 #pragma once
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -55,5 +56,9 @@ Tensor assemble_batch(const Prepared& p, const NormStats& ns, SourceSet set, con
 void assemble_batch_target(const Prepared& p, const std::vector<uint8_t>& use, const PatchGeometry& g,
                            const std::vector<Box>& boxes, Tensor& target, Tensor& mask,
                            OutputSpace o = OutputSpace::Log1p, const NormStats& ns = NormStats());
+// target and mask [B, 1, h, w] at one pixel per box -> [B, 1, 1, 1] (the
+// loss of QhRef::forward_anchored).
+void anchor_values(const Tensor& target, const Tensor& mask, const PatchGeometry& g,
+                   const std::vector<std::array<int64_t, 2>>& anchors, Tensor& t1, Tensor& m1);
 
 }  // namespace rf::pipe
