@@ -2,8 +2,9 @@
 // working grid, a fuse period over a year boundary, one model for era5+gldas
 // written with QhRef init + save): the uninterrupted run; a run killed (-9)
 // while it writes the second year and rerun gives both yearly files byte for
-// byte equal to the uninterrupted ones; a day without an available trained set
-// is a missing day with a log line; the files open with ncdump and cdo, carry
+// byte equal to the uninterrupted ones; a year file altered afterwards or
+// without its checksum file is moved aside and fused again; a day without an
+// available trained set is a missing day with a log line; the files open with ncdump and cdo, carry
 // source_set with flag meanings and a history without timestamp.
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -157,12 +158,36 @@ TEST_F(FuseCli, KillAndRerunGiveTheUninterruptedFiles) {
 
   const auto [rc2, log2] = sh("cd " + b.string() + " && " + binary() + kFuse);
   ASSERT_EQ(rc2, 0) << log2;
-  EXPECT_NE(log2.find("fuse 2019: " + (fused / "rainfuse_2019.nc").string() + " exists, skipped"), std::string::npos)
+  EXPECT_NE(log2.find("fuse 2019: " + (fused / "rainfuse_2019.nc").string() + " exists (checksum verified), skipped"),
+            std::string::npos)
       << log2;
   EXPECT_NE(log2.find("(left by an interrupted run)"), std::string::npos) << log2;
   EXPECT_FALSE(fs::exists(part));
   EXPECT_TRUE(bytes(a19) == bytes(fused / "rainfuse_2019.nc")) << "2019 differs";
   EXPECT_TRUE(bytes(a20) == bytes(fused / "rainfuse_2020.nc")) << "2020 differs";
+
+  // A year file altered after it was written (one flipped byte), and one whose
+  // checksum file is gone: each is moved aside, never deleted, and fused again
+  // to the same bytes.
+  const std::string y19 = (fused / "rainfuse_2019.nc").string(), y20 = (fused / "rainfuse_2020.nc").string();
+  {
+    std::fstream f(y19, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(std::streamoff(fs::file_size(y19) / 2));
+    const char c = char(bytes(y19)[fs::file_size(y19) / 2] ^ 0x10);
+    f.write(&c, 1);
+  }
+  const std::string flipped = bytes(y19);
+  fs::remove(y20 + ".crc32");
+  const auto [rc_redo, log3] = sh("cd " + b.string() + " && " + binary() + kFuse);
+  ASSERT_EQ(rc_redo, 0) << log3;
+  EXPECT_NE(log3.find("fuse 2019: " + y19 + " does not match its checksum"), std::string::npos) << log3;
+  EXPECT_NE(log3.find("moved to " + y19 + ".damaged, the year is fused again"), std::string::npos) << log3;
+  EXPECT_NE(log3.find("fuse 2020: " + y20 + " has no checksum file " + y20 + ".crc32"), std::string::npos) << log3;
+  EXPECT_TRUE(bytes(y19 + ".damaged") == flipped);
+  EXPECT_TRUE(fs::exists(y20 + ".damaged"));
+  EXPECT_TRUE(bytes(a19) == bytes(y19)) << "2019 differs after the rerun";
+  EXPECT_TRUE(bytes(a20) == bytes(y20)) << "2020 differs after the rerun";
+  EXPECT_TRUE(bytes(a / "run/fused/rainfuse_2019.nc.crc32") == bytes(y19 + ".crc32"));
 
   // Contents: the missing day, wet days elsewhere, per-day source_set, metadata.
   const io::DailyCube c19 = io::read_cf_daily(a19.string());

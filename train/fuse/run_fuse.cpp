@@ -1,7 +1,12 @@
 // run_fuse (fuse.h): one CF netCDF per year of the fuse period, streamed day by
 // day (io/cf/stream_writer.h: only CfOptions::time_chunk days are held), so a
 // 0.01-degree year (1.7 GB of floats) never sits in memory. A year whose file
-// exists is done (files are only ever renamed into place complete); the
+// exists is done (files are only ever renamed into place complete) when its
+// content is the one written: each finished year gets a sidecar
+// rainfuse_YYYY.nc.crc32 ("crc32 XXXXXXXX size N", written after the file), and
+// a year file whose CRC-32 or size differs, or that has no sidecar (a kill
+// between the two renames, or a file from elsewhere), is moved aside to
+// rainfuse_YYYY.nc.damaged (nothing is deleted) and the year redone. The
 // temporary file of an interrupted run is removed and the year redone from its
 // first day, which gives the same bytes (no timestamps in the file).
 // With [fuse] pack_int16, values beyond the packed range (645.34 mm/day) are
@@ -10,12 +15,15 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
 #include "io/cf/cf_define.h"
 #include "io/cf/stream_writer.h"
+#include "io/checksum.h"
+#include "train/fit/checkpoint.h"
 #include "train/fuse/fuse.h"
 #include "train/pipeline/log.h"
 
@@ -53,6 +61,26 @@ void remove_stale_parts(const std::string& path) {
       log("fuse: removing %s (left by an interrupted run)", e.path().c_str());
       fs::remove(e.path());
     }
+}
+
+std::string checksum_line(const io::FileCrc& c) {
+  char line[64];
+  std::snprintf(line, sizeof line, "crc32 %08x size %llu\n", unsigned(c.crc), (unsigned long long)c.size);
+  return line;
+}
+
+// Why the existing year file is not the one fuse finished ("" = it is).
+std::string year_file_problem(const std::string& path) {
+  const std::string side = path + ".crc32";
+  if (!fs::exists(side)) return "has no checksum file " + side;
+  std::ifstream f(side);
+  std::string recorded;
+  std::getline(f, recorded);
+  const std::string actual = checksum_line(io::file_crc32(path));
+  if (recorded + "\n" != actual)
+    return "does not match its checksum (" + side + ": '" + recorded + "', the file: '" +
+           actual.substr(0, actual.size() - 1) + "')";
+  return "";
 }
 
 // The per-day `source_set` variable: which model (its source set) made each day.
@@ -94,8 +122,15 @@ void fuse_year(const RunConfig& cfg, const Fuser& fuser, int year, io::DayNumber
                const std::string& history) {
   const std::string path = fused_path(cfg, year);
   if (fs::exists(path)) {
-    log("fuse %d: %s exists, skipped", year, path.c_str());
-    return;
+    const std::string problem = year_file_problem(path);
+    if (problem.empty()) {
+      log("fuse %d: %s exists (checksum verified), skipped", year, path.c_str());
+      return;
+    }
+    std::string aside = path + ".damaged";  // never over an earlier one
+    for (int k = 2; fs::exists(aside); ++k) aside = path + ".damaged-" + std::to_string(k);
+    fs::rename(path, aside);
+    log("fuse %d: %s %s: moved to %s, the year is fused again", year, path.c_str(), problem.c_str(), aside.c_str());
   }
   fs::create_directories(fs::path(path).parent_path());
   remove_stale_parts(path);
@@ -136,6 +171,7 @@ void fuse_year(const RunConfig& cfg, const Fuser& fuser, int year, io::DayNumber
   }
   bar.done();
   writer.finish();
+  write_file_atomic(path + ".crc32", checksum_line(io::file_crc32(path)));
   if (cfg.pack_int16)
     log("fuse %d: %lld value(s) outside the int16 packing range [%.2f, %.2f] mm/day clipped to it (attribute "
         "precipitation:%s)",
