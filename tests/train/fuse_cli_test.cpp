@@ -29,6 +29,7 @@
 #include "nn/qh_ref.h"
 #include "train/config/run_config.h"
 #include "train/data/model_input.h"
+#include "train/pipeline/run_lock.h"
 
 #include "tests/train/temp_dir.h"
 
@@ -112,6 +113,27 @@ class FuseCli : public ::testing::Test {
     return dir;
   }
 };
+
+// Two processes on one run folder: the second is refused with the holder's pid
+// and command (train/pipeline/run_lock.h), writes nothing, and runs once the
+// first has let go.
+TEST_F(FuseCli, SecondProcessOnTheRunFolderIsRefused) {
+  ASSERT_TRUE(fs::exists(binary())) << "RAINFUSE_BINARY not set or missing";
+  const fs::path c = make_run("c");
+  {
+    const RunLock held((c / "run").string(), "test");
+    const auto [rc, log] = sh("cd " + c.string() + " && " + binary() + kFuse);
+    EXPECT_EQ(rc, 1) << log;
+    EXPECT_NE(log.find("the run folder is in use by another rainfuse process (pid " + std::to_string(getpid()) +
+                       ": rainfuse test)"),
+              std::string::npos)
+        << log;
+    EXPECT_FALSE(fs::exists(c / "run/fused")) << log;
+  }
+  const auto [rc, log] = sh("cd " + c.string() + " && " + binary() + kFuse);
+  EXPECT_EQ(rc, 0) << log;
+  EXPECT_TRUE(fs::exists(c / "run/fused/rainfuse_2020.nc")) << log;
+}
 
 TEST_F(FuseCli, KillAndRerunGiveTheUninterruptedFiles) {
   ASSERT_TRUE(fs::exists(binary())) << "RAINFUSE_BINARY not set or missing";

@@ -7,6 +7,7 @@
 #include "train/cli/commands.h"
 #include "train/pipeline/demo.h"
 #include "train/pipeline/log.h"
+#include "train/pipeline/run_lock.h"
 
 namespace rf::cli {
 
@@ -46,6 +47,7 @@ int cmd_demo(const Argv& argv) {
   opt.quick = a.has("quick");
   opt.quiet = a.has("quiet");
   pipe::set_quiet(opt.quiet);
+  const pipe::RunLock lock(opt.out_dir, "demo");
   return pipe::run_demo(opt);
 }
 

@@ -12,6 +12,7 @@
 #include "train/pipeline/eval_standalone.h"
 #include "train/pipeline/evaluate_run.h"
 #include "train/pipeline/log.h"
+#include "train/pipeline/run_lock.h"
 
 namespace rf::cli {
 
@@ -91,6 +92,7 @@ int cmd_evaluate(const Argv& argv) {
   auto cfg = pipe::run_config_from_args(a);
   if (auto t = a.get("thresholds")) cfg.thresholds = parse_thresholds(*t);
   if (a.has("no-plots")) cfg.plots = false;
+  const pipe::RunLock lock(cfg.out_dir, "evaluate");
   pipe::run_evaluate(cfg);
   return 0;
 }

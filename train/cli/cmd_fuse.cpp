@@ -8,6 +8,7 @@
 #include "train/config/config_args.h"
 #include "train/fuse/fuse.h"
 #include "train/pipeline/log.h"
+#include "train/pipeline/run_lock.h"
 
 namespace rf::cli {
 namespace {
@@ -40,6 +41,7 @@ int cmd_fuse(const Argv& argv) {
   // --start/--end name the period to fuse.
   if (auto s = args.get("start")) pipe::apply_override(cfg, "period.fuse_start=" + *s);
   if (auto e = args.get("end")) pipe::apply_override(cfg, "period.fuse_end=" + *e);
+  const pipe::RunLock lock(cfg.out_dir, "fuse");
   std::string history = "rainfuse fuse";
   for (const std::string& a : argv) history += " " + a;
   pipe::run_fuse(cfg, history);

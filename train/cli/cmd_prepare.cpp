@@ -10,6 +10,7 @@
 #include "train/config/config_args.h"
 #include "train/pipeline/log.h"
 #include "train/prepare/prepared.h"
+#include "train/pipeline/run_lock.h"
 
 namespace rf::cli {
 namespace {
@@ -35,6 +36,7 @@ int cmd_prepare(const Argv& argv) {
   }
   pipe::set_quiet(args.has("quiet"));
   const pipe::RunConfig cfg = pipe::run_config_from_args(args);
+  const pipe::RunLock lock(cfg.out_dir, "prepare");
   if (args.has("force")) std::filesystem::remove(cfg.path("cache/manifest.txt"));
   const pipe::Prepared p = pipe::prepare(cfg, pipe::progress_fn());
 

@@ -10,6 +10,7 @@
 #include "train/fit/trainer.h"
 #include "train/pipeline/log.h"
 #include "train/prepare/prepared.h"
+#include "train/pipeline/run_lock.h"
 
 namespace rf::cli {
 
@@ -51,6 +52,7 @@ int cmd_train(const Argv& argv) {
   if (cfg.epochs < 1) throw UsageError("--epochs: need at least 1");
   pipe::set_quiet(a.has("quiet"));
   pipe::resolve_device(cfg.device);  // run.device = "cuda" without a device fails before prepare
+  const pipe::RunLock lock(cfg.out_dir, "train");
 
   const pipe::Prepared p = pipe::prepare(cfg, pipe::progress_fn());
   pipe::log("train: %zu stations, %zu days, grid %lld x %lld, %d folds (%s), patch %d, batch %d, %d steps/epoch",
