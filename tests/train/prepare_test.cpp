@@ -4,6 +4,7 @@
 // a second run only loads, a changed setting or input rebuilds only what it
 // affects, a source without files in a year is NaN and unavailable there.
 #include <gtest/gtest.h>
+#include <netcdf.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -185,6 +186,55 @@ TEST(Prepare, FiveProductTwinRoundTripAndCache) {
 // Two years (ERA5 + GLDAS, 2019-12-30 .. 2020-01-02), GLDAS configured with
 // the files of 29-30 December 2019 only (CMA day 2019-12-30; no file of 2020's
 // CMA year, which starts 2019-12-31 12:00 UTC).
+// Poisoned numbers: one GLDAS 3-hour file of 2019-12-31 (CMA day) written with
+// 0.1 kg m-2 s-1 everywhere it has data (1,080 mm in three hours: a wrong
+// unit). The day's cells over 1000 mm/day become missing (never fused as
+// rain), the day is listed in cache/flagged_gldas.csv, the other days are
+// untouched; ERA5 has no flagged day and no such file.
+TEST(Prepare, ImplausibleSourceValuesAreSetMissingAndListed) {
+  const std::string twin = temp_dir("twin_poison"), out = temp_dir("run_poison");
+  const io::DayNumber first = day_from_ymd(2019, 12, 30), last = day_from_ymd(2020, 1, 1);
+  synth(twin, first, last, {io::synth::Product::ERA5, io::synth::Product::GLDAS});
+  const std::string bad = twin + "/gldas/2019/365/GLDAS_NOAH025_3H.A20191231.0000.021.nc4";
+  {
+    int nc, v;
+    ASSERT_EQ(nc_open(bad.c_str(), NC_WRITE, &nc), NC_NOERR) << bad;
+    ASSERT_EQ(nc_inq_varid(nc, "Rainf_f_tavg", &v), NC_NOERR);
+    std::vector<float> rate(600 * 1440);
+    ASSERT_EQ(nc_get_var_float(nc, v, rate.data()), NC_NOERR);
+    for (float& r : rate)
+      if (r != -9999.0f) r = 0.1f;
+    ASSERT_EQ(nc_put_var_float(nc, v, rate.data()), NC_NOERR);
+    ASSERT_EQ(nc_close(nc), NC_NOERR);
+  }
+  pipe::RunConfig cfg = twin_config(twin, out, first, last);
+  cfg.sources = {{"era5", "", {twin + "/era5/era5_tp_*.nc"}, "", ""}, {"gldas", "", {twin + "/gldas/*/*/*.nc4"}, "", ""}};
+  cfg.dem.clear();
+  const pipe::Prepared p = pipe::prepare(cfg);
+  const pipe::SourceData& gl = p.sources[2];
+  ASSERT_EQ(p.days.size(), 3u);
+  std::ifstream in(out + "/cache/flagged_gldas.csv");
+  std::string header, row, more;
+  std::getline(in, header);
+  std::getline(in, row);
+  EXPECT_EQ(header, "date,cells_over_1000mm,cells_negative,cells_infinite");
+  EXPECT_EQ(row.rfind("2019-12-31,", 0), 0u) << row;
+  const size_t over = std::stoul(row.substr(11));
+  EXPECT_GT(over, 1000u) << row;
+  EXPECT_FALSE(std::getline(in, more)) << "only 2019-12-31 is flagged: " << more;
+  size_t nan_day = 0, valid_other = 0;
+  for (size_t k = 0; k < gl.cube.grid.size(); ++k) {
+    nan_day += std::isnan(gl.cube.day_ptr(1)[k]);
+    valid_other += !std::isnan(gl.cube.day_ptr(0)[k]);
+    ASSERT_FALSE(gl.cube.day_ptr(1)[k] > 1000.0f);
+  }
+  EXPECT_GE(nan_day, over);
+  EXPECT_GT(valid_other, over / 2) << "the day before keeps its values";
+  EXPECT_FALSE(fs::exists(out + "/cache/flagged_era5.csv"));
+  fs::remove_all(twin);
+  fs::remove_all(out);
+}
+
 TEST(Prepare, AbsentYearChangedSettingsAndInputs) {
   const std::string twin = temp_dir("twin2"), out = temp_dir("run2");
   const io::DayNumber first = day_from_ymd(2019, 12, 30), last = day_from_ymd(2020, 1, 2);

@@ -115,9 +115,9 @@ Prepared prepare(const RunConfig& cfg, io::DayNumber first, io::DayNumber last, 
     const long avail = std::count(p.sources[k].available.begin(), p.sources[k].available.end(), 1);
     p.stats.source_files[k] = tm.files;
     p.stats.source_seconds[k] = tm.seconds;
-    log("prepare: %-6s %zu files (%zu read, %zu skipped as unreadable), %zu days, %ld available, native %zux%zu, "
-        "years %d built %d cached %d without data, %.2f s",
-        j.sc.name.c_str(), tm.files, tm.files_read, tm.files_skipped, nt, avail, p.sources[k].cube.grid.nx(),
+    log("prepare: %-6s %zu files (%zu read, %zu skipped as unreadable), %zu days, %ld available, %zu with implausible "
+        "values set missing, native %zux%zu, years %d built %d cached %d without data, %.2f s",
+        j.sc.name.c_str(), tm.files, tm.files_read, tm.files_skipped, nt, avail, tm.days_flagged, p.sources[k].cube.grid.nx(),
         p.sources[k].cube.grid.ny(), tm.years_built, tm.years_cached, tm.years_absent, tm.seconds);
     if (progress) progress("prepare sources", int64_t(i + 1), int64_t(jobs.size()));
   }

@@ -10,6 +10,7 @@
 
 #include "io/aggregate/daily_from_files.h"
 #include "io/cf/writer.h"
+#include "train/fit/checkpoint.h"
 #include "train/pipeline/log.h"
 #include "train/prepare/prepare_steps.h"
 
@@ -173,6 +174,36 @@ void read_source(SourceJob& job) {
   job.timing.seconds += seconds_since(t0);
 }
 
+std::vector<FlaggedDay> flag_implausible_values(io::DailyCube& cube) {
+  const size_t n = cube.grid.size();
+  std::vector<FlaggedDay> out(cube.nt());
+#pragma omp parallel for schedule(static)
+  for (size_t t = 0; t < cube.nt(); ++t) {
+    FlaggedDay& f = out[t];
+    f.day = cube.days[t];
+    float* v = cube.day_ptr(t);
+    for (size_t i = 0; i < n; ++i) {
+      if (std::isnan(v[i])) continue;
+      const bool inf = std::isinf(v[i]), over = !inf && v[i] > kMaxPlausibleMm, neg = !inf && v[i] < kMinPlausibleMm;
+      if (!(inf || over || neg)) continue;
+      f.infinite += inf, f.over += over, f.negative += neg;
+      v[i] = NAN;
+    }
+  }
+  std::vector<FlaggedDay> flagged;
+  for (const FlaggedDay& f : out)
+    if (f.over + f.negative + f.infinite) flagged.push_back(f);
+  return flagged;
+}
+
+std::string flagged_days_csv(const std::vector<FlaggedDay>& days) {
+  std::string s = "date,cells_over_1000mm,cells_negative,cells_infinite\n";
+  for (const FlaggedDay& f : days)
+    s += io::format_date(f.day) + "," + std::to_string(f.over) + "," + std::to_string(f.negative) + "," +
+         std::to_string(f.infinite) + "\n";
+  return s;
+}
+
 void finish_source(const RunConfig& cfg, SourceJob& job, const io::Grid& working, Manifest& manifest, SourceData& sd) {
   const auto t0 = std::chrono::steady_clock::now();
   const SourceConfig& sc = job.sc;
@@ -252,6 +283,21 @@ void finish_source(const RunConfig& cfg, SourceJob& job, const io::Grid& working
     cube.precip.assign(nt * cube.grid.size(), NAN);
     cube.valid_steps.assign(nt * cube.grid.size(), 0);
   }
+
+  // Poisoned numbers (a wrong scale factor, units or sign in some files) are
+  // made missing here, logged and listed in cache/flagged_<source>.csv.
+  const std::vector<FlaggedDay> flagged = flag_implausible_values(cube);
+  timing.days_flagged = flagged.size();
+  const std::string flagged_csv = cfg.path("cache/flagged_" + sc.name + ".csv");
+  for (size_t i = 0; i < flagged.size() && i < 5; ++i)
+    log("prepare: %s %s: %zu cell(s) over %.0f mm/day, %zu negative, %zu infinite: set missing", sc.name.c_str(),
+        io::format_date(flagged[i].day).c_str(), flagged[i].over, double(kMaxPlausibleMm), flagged[i].negative,
+        flagged[i].infinite);
+  if (flagged.size() > 5) log("prepare: %s: %zu more such days, all in %s", sc.name.c_str(), flagged.size() - 5, flagged_csv.c_str());
+  if (flagged.empty())
+    std::filesystem::remove(flagged_csv);
+  else
+    write_file_atomic(flagged_csv, flagged_days_csv(flagged));
 
   // Regrid plan and the planes apply_regrid_span reads, per day.
   sd.plan = io::make_regrid_plan(cube.grid, working, io::parse_regrid_method(cfg.regrid_method));

@@ -72,8 +72,23 @@ io::Region grid_box(const io::Grid& g);
 //                 when thread_safe)
 //   finish_source cache writes/reads, the period's native cube, the regrid
 //                 plan to the working grid, source planes, availability (main thread)
+// Daily values no precipitation product holds: above kMaxPlausibleMm (the
+// world's 24-hour record is ~1,800 mm, Qinghai's a few hundred; over 1000 is a
+// wrong scale factor or unit), below kMinPlausibleMm (a sign error; tiny
+// negatives are packing noise, ERA5's GRIB has them), or infinite. They are set
+// to NaN (missing: never fused as rain); one record per day that had any.
+constexpr float kMaxPlausibleMm = 1000.0f, kMinPlausibleMm = -0.01f;
+struct FlaggedDay {
+  io::DayNumber day = 0;
+  size_t over = 0, negative = 0, infinite = 0;
+};
+std::vector<FlaggedDay> flag_implausible_values(io::DailyCube& cube);
+// "date,cells_over_1000mm,cells_negative,cells_infinite" + one row per day.
+std::string flagged_days_csv(const std::vector<FlaggedDay>& days);
+
 struct SourceTiming {
   size_t files = 0, files_read = 0, files_skipped = 0;
+  size_t days_flagged = 0;  // days with implausible values (flag_implausible_values)
   int years_built = 0, years_cached = 0, years_absent = 0;
   double seconds = 0;
 };
