@@ -3,6 +3,11 @@
 #include <hdf5.h>
 #include <libdeflate.h>
 #include <omp.h>
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 
 #include <algorithm>
 
@@ -11,6 +16,24 @@
 #include <vector>
 
 #include "io/cf/row_deflate.h"
+
+namespace {
+
+// Why a write into `path` failed, as far as the system tells: HDF5's own
+// message says only "write failed". A filesystem with (almost) no space left is
+// the usual cause; errno from the failed write(2) otherwise.
+std::string write_failure_cause(const std::string& path, int err) {
+  struct statvfs v{};
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &v) == 0) {
+    const unsigned long long free_bytes = (unsigned long long)v.f_bavail * v.f_frsize;
+    if (free_bytes < (1ull << 20))
+      return ": No space left on device (" + std::to_string(free_bytes) + " bytes free under " + dir + ")";
+  }
+  return err ? ": " + std::string(std::strerror(err)) : "";
+}
+
+}  // namespace
 
 namespace rf::io {
 
@@ -178,14 +201,16 @@ void DirectChunkWriter::write_time_block(size_t bt, const ChunkFill& fill) {
   for (size_t c = 0; c < m.per_block; ++c) {
     if (!m.ok[c]) m.fail("deflate compression failed");
     const hsize_t offset[3] = {bt * chunk[0], (c / ncx) * chunk[1], (c % ncx) * chunk[2]};
+    errno = 0;
     if (H5Dwrite_chunk(m.dset.id, H5P_DEFAULT, 0u, offset, m.out_bytes[c], m.out[c].get()) < 0)
-      m.fail("H5Dwrite_chunk failed");
+      m.fail("H5Dwrite_chunk failed" + write_failure_cause(m.path, errno));
   }
 }
 
 void DirectChunkWriter::flush() {
   QuietHdf5 quiet;
-  if (H5Fflush(impl_->file.id, H5F_SCOPE_GLOBAL) < 0) impl_->fail("HDF5 flush failed");
+  errno = 0;
+  if (H5Fflush(impl_->file.id, H5F_SCOPE_GLOBAL) < 0) impl_->fail("HDF5 flush failed" + write_failure_cause(impl_->path, errno));
 }
 
 void write_chunks_direct(const std::string& path, const std::string& var, size_t elem_size, const ChunkFill& fill,
@@ -248,10 +273,12 @@ void write_compressed_chunks(const std::string& path, const std::string& var, si
     const hsize_t offset[3] = {c.offset[0], c.offset[1], c.offset[2]};
     for (int d = 0; d < 3; ++d)
       if (offset[d] % chunk[d] != 0 || offset[d] >= dims[d]) fail("chunk offset off the chunk grid or the extent");
+    errno = 0;
     if (H5Dwrite_chunk(dset.id, H5P_DEFAULT, 0u, offset, c.bytes.size(), c.bytes.data()) < 0)
-      fail("H5Dwrite_chunk failed");
+      fail("H5Dwrite_chunk failed" + write_failure_cause(path, errno));
   }
-  if (H5Fflush(file.id, H5F_SCOPE_GLOBAL) < 0) fail("HDF5 flush failed");
+  errno = 0;
+  if (H5Fflush(file.id, H5F_SCOPE_GLOBAL) < 0) fail("HDF5 flush failed" + write_failure_cause(path, errno));
 }
 
 }  // namespace rf::io
