@@ -83,6 +83,7 @@ std::vector<float> prepare_dem(const RunConfig& cfg, const io::Grid& working, Ma
     opt.source = cfg.dem;
     opt.model = "none";
     opt.history = "rainfuse prepare";
+    opt.history_timestamp = false;  // the same inputs give the same bytes (a killed run's rebuild too)
     opt.write_valid_steps = false;
     opt.var_name = "elevation";
     opt.units = std::string(1, 'm');  // (a one-char literal trips GCC 12's -Wrestrict false positive)

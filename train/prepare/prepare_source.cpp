@@ -241,6 +241,7 @@ void finish_source(const RunConfig& cfg, SourceJob& job, const io::Grid& working
         opt.model = "none";
         opt.history = "rainfuse prepare";
         if (!yr.skipped.empty()) opt.history += "\n" + io::skipped_files_note(yr.skipped);
+        opt.history_timestamp = false;  // the same inputs give the same bytes (a killed run's rebuild too)
         opt.deflate_level = 1;
         io::write_cf_daily(yr.path, yr.built, opt);
         yr.built = io::DailyCube{};
