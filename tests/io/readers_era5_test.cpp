@@ -232,8 +232,11 @@ TEST(ReadersEra5, LandAmbiguousSingleHoursRefused) {
   LandCase c(0.1, 170, 110);
   const size_t n = 170 * 110;
   // Only the 05:00 and 09:00 fields: no consecutive hours, no metadata.
-  write_era5(d / "sparse.nc", false, c.lon, c.lat, {c.stamps[4], c.stamps[8]},
-             {c.acc.begin() + long(4 * n), c.acc.begin() + long(5 * n)});
+  // Two stamps, two fields (the test once passed one field for both: ASan,
+  // scripts/test-sanitize, caught netCDF reading past it).
+  std::vector<float> fields(c.acc.begin() + long(4 * n), c.acc.begin() + long(5 * n));
+  fields.insert(fields.end(), c.acc.begin() + long(8 * n), c.acc.begin() + long(9 * n));
+  write_era5(d / "sparse.nc", false, c.lon, c.lat, {c.stamps[4], c.stamps[8]}, fields);
   EXPECT_NE(error_of(d / "sparse.nc").find("cannot tell ERA5-Land (accumulated from 00 UTC) from hourly ERA5"), std::string::npos);
 }
 

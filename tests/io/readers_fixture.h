@@ -38,6 +38,8 @@ inline std::vector<float> rain(size_t n, uint32_t seed, float hi) {
 inline void write_era5(const std::string& path, bool legacy, const std::vector<double>& lon, const std::vector<double>& lat,
                        const std::vector<UnixSeconds>& stamps, const std::vector<float>& m, double scale = 1e-7,
                        double offset = 0.003) {
+  if (m.size() != stamps.size() * lat.size() * lon.size())
+    throw std::invalid_argument(path + ": write_era5 needs one field per stamp");
   int nc, dt, dy, dx, vt, vy, vx, vp;
   ok(nc_create(path.c_str(), NC_CLOBBER | (legacy ? NC_64BIT_OFFSET : NC_NETCDF4), &nc), "create");
   ok(nc_def_dim(nc, legacy ? "time" : "valid_time", legacy ? NC_UNLIMITED : stamps.size(), &dt), "dim");
