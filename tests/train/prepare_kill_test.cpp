@@ -92,7 +92,9 @@ TEST(PrepareKill, KilledAtRandomMomentsThenRerunGivesTheUninterruptedCache) {
 
   const fs::path b = make_run("b");
   std::mt19937 rng(20261204);
-  std::uniform_real_distribution<double> at(0.05, 0.95);
+  // Early enough that a kill lands while prepare runs even though each rerun
+  // has less left to build (what earlier runs finished stays cached).
+  std::uniform_real_distribution<double> at(0.05, 0.6);
   int killed = 0;
   for (int k = 0; k < 4; ++k) {
     const pid_t pid = start_prepare(b);
@@ -101,8 +103,9 @@ TEST(PrepareKill, KilledAtRandomMomentsThenRerunGivesTheUninterruptedCache) {
     waitpid(pid, &st, 0);
     killed += WIFSIGNALED(st);
   }
-  EXPECT_GE(killed, 2) << "most kills should land while prepare runs (it took " << whole << " s)";
-  ASSERT_EQ(waitpid(start_prepare(b), &st, 0) > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+  EXPECT_GE(killed, 1) << "no kill landed while prepare ran (it took " << whole << " s)";
+  ASSERT_EQ(waitpid(start_prepare(b), &st, 0) > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0)
+      << files_under(b).at("prepare.log");
 
   const auto want = files_under(a / "run/cache"), got = files_under(b / "run/cache");
   ASSERT_FALSE(want.empty());

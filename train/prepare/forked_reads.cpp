@@ -10,6 +10,7 @@
 // _exit (no atexit handler, no stdio flush of the parent's buffers).
 #include <omp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -142,12 +143,16 @@ ForkedReads::ForkedReads(std::vector<SourceJob*> jobs) : jobs_(std::move(jobs)) 
   if (::pipe(fds) != 0) throw std::runtime_error(std::string("prepare: pipe: ") + std::strerror(errno));
   std::fflush(stdout);
   std::fflush(stderr);
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) {
     ::close(fds[0]), ::close(fds[1]);
     throw std::runtime_error(std::string("prepare: fork: ") + std::strerror(errno));
   }
   if (pid_ == 0) {  // the child
+    // Dies with its parent: a killed prepare must not leave a reader running
+    // (it would hold the run folder's lock, run_lock.h, until it finished).
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent) _exit(1);
     ::close(fds[0]);
     omp_set_num_threads(1);
     std::string out;
