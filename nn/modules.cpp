@@ -1,6 +1,8 @@
 #include "nn/modules.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "autograd/backend.h"
@@ -165,19 +167,41 @@ Tensor ConvLSTM::run(const Tensor& x, int t0, int t1) const {
   if (!grad_enabled() && be.lstm_step_forward && device_options().fuse_convlstm && hidden % 16 == 0 &&
       weight.size(2) == 3 && weight.size(3) == 3)
     return run_fused_steps(*this, be, x, t0, t1, dir);
+  return steps(x, t0, t1, State{}).h;
+}
+
+ConvLSTM::State ConvLSTM::steps(const Tensor& x, int t0, int t1, State s) const {
+  const int dir = t1 >= t0 ? 1 : -1;
   // h_{-1} = 0: the first step needs only the x half of the gate weight.
-  const Tensor w_x = narrow(weight, 1, 0, in_channels);
-  Tensor h, c;
+  const Tensor w_x = s.h.defined() ? Tensor() : narrow(weight, 1, 0, in_channels);
   for (int t = t0;; t += dir) {
-    Tensor gates = h.defined() ? conv2d(concat_channels({select_time(x, t), h}), weight, bias)
-                               : conv2d(select_time(x, t), w_x, bias);
-    LstmState s = convlstm_cell(gates, c);
+    Tensor gates = s.h.defined() ? conv2d(concat_channels({select_time(x, t), s.h}), weight, bias)
+                                 : conv2d(select_time(x, t), w_x, bias);
+    LstmState next = convlstm_cell(gates, s.c);
     gates = Tensor();
-    h = s.h;
-    c = s.c;
+    s = State{next.h, next.c};
     if (t == t1) break;
   }
-  return h;
+  return s;
+}
+
+Tensor ConvLSTM::run_checkpointed(const Tensor& x, int t0, int t1, int steps_per_region) const {
+  if (!grad_enabled() || steps_per_region <= 0) return run(x, t0, t1);
+  if (x.dim() != 5 || t0 < 0 || t1 < 0 || t0 >= x.size(2) || t1 >= x.size(2))
+    throw std::runtime_error("ConvLSTM: steps out of range for " + x.shape().str());
+  const int dir = t1 >= t0 ? 1 : -1, n = std::abs(t1 - t0) + 1;
+  State s;
+  for (int i = 0; i < n; i += steps_per_region) {
+    const int a = t0 + dir * i, b = t0 + dir * std::min(n - 1, i + steps_per_region - 1);
+    // Region inputs: x, then h and c once they exist; outputs h and c at step b.
+    auto region = [this, a, b](const std::vector<Tensor>& in) {
+      const State out = steps(in[0], a, b, in.size() > 1 ? State{in[1], in[2]} : State{});
+      return std::vector<Tensor>{out.h, out.c};
+    };
+    const std::vector<Tensor> hc = checkpoint(region, s.h.defined() ? std::vector<Tensor>{x, s.h, s.c} : std::vector<Tensor>{x});
+    s = State{hc[0], hc[1]};
+  }
+  return s.h;
 }
 
 void ConvLSTM::parameters(const std::string& prefix, ParamList& out) const {

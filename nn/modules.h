@@ -86,13 +86,23 @@ struct WindowAttention {
 // steps are computed. h, c start at zero, so the first step convolves x_t alone
 // (the h half of the weight would multiply zeros).
 struct ConvLSTM {
+  struct State {
+    Tensor h, c;  // undefined = zero (before the first step)
+  };
   Tensor weight, bias;
   int in_channels = 32, hidden = 32;
   ConvLSTM() = default;
   ConvLSTM(int in_channels, int hidden, int k, Device device);
   void init(uint64_t seed);
   Tensor run(const Tensor& x, int t0, int t1) const;
+  // run() with the steps as recompute regions of `steps_per_region` steps
+  // (autograd checkpoint, inputs x, h, c): backward holds one region's tape
+  // at a time. Same result and gradients as run().
+  Tensor run_checkpointed(const Tensor& x, int t0, int t1, int steps_per_region) const;
   void parameters(const std::string& prefix, ParamList& out) const;
+
+ private:
+  State steps(const Tensor& x, int t0, int t1, State s) const;  // the recorded steps t0..t1 from s
 };
 
 }  // namespace rf::nn

@@ -155,16 +155,17 @@ Tensor QhRef::forward_padded(const Tensor& x, bool training) const {
   return after_conv1(conv1_.forward(x, /*relu=*/true), training);
 }
 
-Tensor QhRef::after_conv1(Tensor a, bool training, const LstmBoxes* box) const {
-  a = conv2_.forward(a, /*relu=*/true);
-  Tensor hf, hb;
-  if (recompute_chunk_ > 0 && grad_enabled()) {
+std::vector<Tensor> QhRef::sequence(Tensor a, const LstmBoxes* box) const {
+  using Regions = RecomputePlan::Regions;
+  if (plan_.regions == Regions::none || !grad_enabled()) return sequence_part(std::move(a), box, 0);
+  if (plan_.regions == Regions::sequence) {
     // One recompute region per batch chunk (a dim-0 view of a, no copy).
     std::vector<Tensor> fs, bs;
     // Backward reruns the region after this call returns: it keeps its own boxes.
     const auto kept = box ? std::make_shared<const LstmBoxes>(*box) : nullptr;
-    for (int64_t b0 = 0; b0 < a.size(0); b0 += recompute_chunk_) {
-      const int64_t n = std::min<int64_t>(recompute_chunk_, a.size(0) - b0);
+    const int64_t chunk = std::max(1, plan_.batch_chunk);
+    for (int64_t b0 = 0; b0 < a.size(0); b0 += chunk) {
+      const int64_t n = std::min<int64_t>(chunk, a.size(0) - b0);
       auto region = [this, kept, b0](const std::vector<Tensor>& in) {
         return sequence_part(in[0], kept.get(), size_t(b0));
       };
@@ -172,18 +173,76 @@ Tensor QhRef::after_conv1(Tensor a, bool training, const LstmBoxes* box) const {
       fs.push_back(h[0]);
       bs.push_back(h[1]);
     }
-    hf = fs.size() == 1 ? fs[0] : concat(fs, 0);
-    hb = bs.size() == 1 ? bs[0] : concat(bs, 0);
-  } else {
-    std::vector<Tensor> h = sequence_part(std::move(a), box, 0);
-    hf = h[0], hb = h[1];
+    if (fs.size() == 1) return {fs[0], bs[0]};
+    return {concat(fs, 0), concat(bs, 0)};
   }
+  // layers: attention, then each ConvLSTM direction, as regions over the whole
+  // batch. Kept: conv2's output (conv2 keeps it anyway), the attention output
+  // s and the two h; backward holds one region's tape at a time.
+  const int T = int(a.size(2)), tc = cfg_.t_center, k = plan_.lstm_steps;
+  Tensor s = checkpoint([this](const std::vector<Tensor>& in) { return std::vector<Tensor>{attn_.forward(in[0])}; },
+                        {a})[0];
   a = Tensor();
-  Tensor h = concat_channels({hf, hb});
+  if (box) s = crop_hw_at(s, box->origin, box->box_h, box->box_w);
+  auto direction = [&s, tc, k](const ConvLSTM& lstm, int t0) {
+    if (k > 0) return lstm.run_checkpointed(s, t0, tc, k);
+    return checkpoint([&lstm, t0, tc](const std::vector<Tensor>& in) { return std::vector<Tensor>{lstm.run(in[0], t0, tc)}; },
+                      {s})[0];
+  };
+  return {direction(lstm_fwd_, 0), direction(lstm_bwd_, T - 1)};
+}
+
+Tensor QhRef::after_conv1(Tensor a, bool training, const LstmBoxes* box, const RowBand* band) const {
+  a = conv2_.forward(a, /*relu=*/true);
+  if (band) a = narrow(a, 3, band->seq_row0, band->seq_rows);
+  std::vector<Tensor> hs = sequence(std::move(a), box);
+  Tensor h = concat_channels({hs[0], hs[1]});
+  hs.clear();
   if (box) h = crop_hw_at(h, box->pixel, 1, 1);  // the head at the anchors only
+  if (band) h = narrow(h, 2, band->head_row0, band->head_rows);
   h = fc1_.forward(h, /*relu=*/true);
   h = drop_.forward(h, training);
   return fc2_.forward(h);
+}
+
+void QhRef::set_recompute_plan(const RecomputePlan& plan) {
+  if (plan.band_rows < 0 || plan.band_rows % cfg_.window)
+    throw std::runtime_error("recompute plan " + plan.str() + ": band rows must be a multiple of the window (" +
+                             std::to_string(cfg_.window) + ")");
+  plan_ = plan;
+}
+
+void QhRef::set_recompute(int batch_chunk) {
+  RecomputePlan p;
+  if (batch_chunk > 0) p.regions = RecomputePlan::Regions::sequence, p.batch_chunk = batch_chunk;
+  set_recompute_plan(p);
+}
+
+int64_t QhRef::band_halo() const {
+  // The ConvLSTM's R steps of 3x3 reach R px: whole windows of attention
+  // output; conv1 and conv2 (3x3x3) add 1 px each.
+  const int64_t R = std::max(cfg_.t_center + 1, cfg_.time_steps - cfg_.t_center);
+  return round_up(R, cfg_.window) + 2;
+}
+
+Tensor QhRef::forward_rows(const Tensor& x, int64_t r0, int64_t r1, bool training) const {
+  check_input(x);
+  const int64_t H = x.size(3), W = x.size(4), win = cfg_.window;
+  if (r0 < 0 || r1 > H || r0 >= r1 || r0 % win)
+    throw std::runtime_error("qh-ref: rows [" + std::to_string(r0) + ", " + std::to_string(r1) + ") of a grid of " +
+                             std::to_string(H) + " rows (r0 a multiple of " + std::to_string(win) + ")");
+  const int64_t Hp = round_up(H, win), Wp = round_up(W, win), p1 = round_up(r1, win);
+  const int64_t seq_halo = band_halo() - 2;
+  // Rows of the padded grid: attention/ConvLSTM [s0, s1), conv input [x0, x1).
+  const int64_t s0 = std::max<int64_t>(0, r0 - seq_halo), s1 = std::min(Hp, p1 + seq_halo);
+  const int64_t x0 = std::max<int64_t>(0, s0 - 2), x1 = std::min(Hp, s1 + 2);
+  // Rows >= H are forward()'s zero padding; zeros beyond the band's edge only
+  // corrupt the context rows, which are cut away.
+  const Tensor xb = pad_hw(narrow(x, 3, x0, std::min(x1, H) - x0), x1 - x0, Wp);
+  const RowBand band{s0 - x0, s1 - s0, r0 - s0, p1 - r0};
+  Tensor y = crop_hw(after_conv1(conv1_.forward(xb, /*relu=*/true), training, nullptr, &band), r1 - r0, W);
+  if (cfg_.residual_channel < 0) return y;
+  return add(y, narrow(select_time(narrow(x, 1, cfg_.residual_channel, 1), cfg_.t_center), 2, r0, r1 - r0));
 }
 
 Tensor QhRef::forward_tiled(const Tensor& x, int tile, int halo) const {

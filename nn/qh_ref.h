@@ -25,6 +25,7 @@
 #include "autograd/tensor.h"
 #include "kernels/conv/conv_cuda.h"  // StagedChannel (no CUDA headers)
 #include "nn/modules.h"
+#include "nn/recompute_plan.h"
 
 namespace rf::nn {
 
@@ -104,13 +105,23 @@ class QhRef {
 
   void zero_grad();
 
-  // Training memory for compute: when on (batch_chunk > 0), attention and
-  // both ConvLSTMs run as recompute regions (autograd checkpoint), one per
-  // chunk of `batch_chunk` samples: the forward keeps only the conv features
-  // and the LSTM outputs, and backward reruns one chunk at a time (~1/3 more
-  // compute). Same gradients. 0 turns it off.
-  void set_recompute(int batch_chunk) { recompute_chunk_ = batch_chunk; }
-  int recompute() const { return recompute_chunk_; }
+  // Training memory for compute (nn/recompute_plan.h, docs/memory.md): the
+  // checkpoint regions forward() records under grad mode, and the band rows
+  // nn::loss_backward uses. Same gradients for every plan.
+  void set_recompute_plan(const RecomputePlan& plan);
+  const RecomputePlan& recompute_plan() const { return plan_; }
+  // Shorthand of the first plan there was: batch_chunk > 0 = "sequence/N"
+  // (attention + both ConvLSTMs as one region per chunk of N samples), 0 = none.
+  void set_recompute(int batch_chunk);
+
+  // Rows [r0, r1) of forward(x, training) (0 <= r0 < r1 <= H, r0 a multiple of
+  // the window), computed from the input rows they depend on only: conv1 and
+  // conv2 see one window + 2 px of context above and below, attention and the
+  // ConvLSTMs one window (the ConvLSTMs reach 4 px). [B, 1, r1 - r0, W]; the
+  // same values as forward(x, false)'s rows, dropout masks aside.
+  Tensor forward_rows(const Tensor& x, int64_t r0, int64_t r1, bool training) const;
+  // Rows of context forward_rows reads above and below its band.
+  int64_t band_halo() const;
 
   // safetensors checkpoints (names and shapes must match exactly).
   void save(const std::string& path) const;
@@ -125,7 +136,13 @@ class QhRef {
     Anchors origin, pixel;
     int64_t box_h, box_w;
   };
-  Tensor after_conv1(Tensor a, bool training, const LstmBoxes* lstm_box = nullptr) const;
+  // With `band`, conv2's output is cut to rows [seq_row0, +seq_rows) before the
+  // attention, and the ConvLSTM output to rows [head_row0, +head_rows) before the head.
+  struct RowBand {
+    int64_t seq_row0, seq_rows, head_row0, head_rows;
+  };
+  Tensor after_conv1(Tensor a, bool training, const LstmBoxes* lstm_box = nullptr,
+                     const RowBand* band = nullptr) const;
   void check_input(const Tensor& x) const;
   // The tile loop of forward_tiled: conv1_tile(r0, c0, th, tw) = conv1's output
   // on padded-grid rows [r0, r0+th), cols [c0, c0+tw) (zero padding at the tile's edge).
@@ -134,6 +151,9 @@ class QhRef {
   // Attention + both ConvLSTMs on conv features a: {h_fwd(t_c), h_bwd(t_c)}.
   // With `box`, the attention output is cut to each sample's box first.
   std::vector<Tensor> sequence_part(Tensor a, const LstmBoxes* box, size_t b0) const;
+  // The same under the plan's regions ("layers": attention, lstm_fwd, lstm_bwd
+  // each a region; "sequence": sequence_part per batch chunk).
+  std::vector<Tensor> sequence(Tensor a, const LstmBoxes* box) const;
 
   QhRefConfig cfg_;
   Device device_;
@@ -142,7 +162,7 @@ class QhRef {
   ConvLSTM lstm_fwd_, lstm_bwd_;
   Linear fc1_, fc2_;
   Dropout drop_;
-  int recompute_chunk_ = 0;
+  RecomputePlan plan_;
 };
 
 }  // namespace rf::nn

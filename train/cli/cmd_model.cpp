@@ -5,9 +5,11 @@
 
 #include "autograd/ops.h"
 #include "autograd/tape.h"
+#include "nn/memory_plan.h"
 #include "nn/npy.h"
 #include "nn/qh_ref.h"
 #include "nn/safetensors.h"
+#include "nn/train_step.h"
 #include "train/cli/args.h"
 #include "train/cli/commands.h"
 
@@ -19,6 +21,7 @@ const char* kUsage =
     "  init    --config qh-ref --seed N --output W.safetensors\n"
     "  forward --weights W.safetensors --input X.npy --output Y.npy\n"
     "  grad    --weights W.safetensors --input X.npy --target T.npy --output G.safetensors\n"
+    "          [--memory-budget 4GiB | --recompute PLAN]\n"
     "rainfuse model <sub> --help for details.\n";
 
 const char* kInitHelp =
@@ -34,8 +37,12 @@ const char* kForwardHelp =
 
 const char* kGradHelp =
     "usage: rainfuse model grad --weights W.safetensors --input X.npy --target T.npy --output G.safetensors\n"
+    "                           [--memory-budget 4GiB | --recompute PLAN]\n"
     "Dropout off; loss = mean over all pixels of (Y - T)^2 with T float32 [B, 1, H, W].\n"
-    "G holds d loss / d p for every parameter p under p's own name, and 'loss' ([1]).\n";
+    "G holds d loss / d p for every parameter p under p's own name, and 'loss' ([1]).\n"
+    "--memory-budget: the fastest recompute plan whose predicted peak fits is used (printed on\n"
+    "stderr; an error if none fits). --recompute: a plan by name (none, layers, layers+steps1,\n"
+    "bands64, bands64+layers, ...). Every plan gives the same gradients (docs/memory.md).\n";
 
 nn::QhRef load_model(const std::string& weights) {
   nn::QhRef model;
@@ -76,7 +83,7 @@ int run_forward(const Argv& argv) {
 }
 
 int run_grad(const Argv& argv) {
-  Args a(argv, {"weights", "input", "target", "output"});
+  Args a(argv, {"weights", "input", "target", "output", "memory-budget", "recompute"});
   if (a.help()) return std::fputs(kGradHelp, stdout), 0;
   const std::string weights = a.required("weights"), input = a.required("input"), target = a.required("target"),
                     output = a.required("output");
@@ -86,15 +93,23 @@ int run_grad(const Argv& argv) {
   const Shape want{x.size(0), 1, x.size(3), x.size(4)};
   if (t.shape() != want)
     throw std::runtime_error(target + ": target has shape " + t.shape().str() + ", expected " + want.str());
-  Tensor y = model.forward(x, /*training=*/false);
-  Tensor loss = mse_loss(y, t);
-  backward(loss);
+  const std::string budget = a.get_or("memory-budget", ""), plan_text = a.get_or("recompute", "");
+  if (!budget.empty() && !plan_text.empty()) throw UsageError("--memory-budget and --recompute exclude each other");
+  if (!plan_text.empty()) model.set_recompute_plan(nn::RecomputePlan::parse(plan_text));
+  if (!budget.empty()) {
+    const nn::PlannedStep p =
+        nn::plan_for_budget(model.config(), {x.size(0), x.size(3), x.size(4), false}, nn::parse_bytes(budget));
+    model.set_recompute_plan(p.plan);
+    std::fprintf(stderr, "memory budget %s: recompute plan %s, predicted peak %s, ~%.2fx the plain step's time\n",
+                 budget.c_str(), p.plan.str().c_str(), nn::format_bytes(p.predicted_peak).c_str(), p.predicted_time);
+  }
+  const float loss = nn::loss_backward(model, x, t, Tensor(), /*training=*/false);
   std::vector<NamedTensor> out;
   for (auto& p : model.named_parameters()) {
     Tensor g = p.tensor.grad();
     out.push_back({p.name, g.defined() ? g : Tensor::zeros(p.tensor.shape())});
   }
-  out.push_back({"loss", loss.detach()});
+  out.push_back({"loss", Tensor::full(Shape{1}, loss)});
   nn::save_safetensors(output, out);
   return 0;
 }

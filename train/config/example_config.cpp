@@ -111,6 +111,8 @@ lr = 1e-3                        # AdamW learning rate
 lr_schedule = "cosine"           # constant | cosine (5 % warm-up, then cosine to 0 over epochs x steps)
 weight_decay = 0.0
 recompute = 0                    # activation recomputation chunk to save memory (0 = off)
+memory_budget = ""               # e.g. "4GiB": the fastest recompute plan whose predicted training-step peak
+                                 # fits is chosen and logged (docs/memory.md); "" = every activation kept
 sampling = "centred"             # centred: the station in the middle half of its patch (as at prediction)
                                  # | random: anywhere in the patch
 loss_pixels = "anchor"           # anchor: the loss at the sampled station, the ConvLSTMs on its 9x9 box (~2x the

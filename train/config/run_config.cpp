@@ -18,6 +18,7 @@
 
 #include "io/readers/products.h"
 #include "io/regrid/regrid.h"
+#include "nn/memory_plan.h"
 #include "nn/qh_ref.h"
 
 namespace rf::pipe {
@@ -297,6 +298,15 @@ void set_key(RunConfig& c, const std::string& sec, const std::string& key, const
     c.calibrate = get_bool(v);
   } else if (is("train", "recompute")) {
     c.recompute = get_int(v, 0);
+  } else if (is("train", "memory_budget")) {
+    c.memory_budget = get_string(v);
+    if (!c.memory_budget.empty()) {
+      try {
+        nn::parse_bytes(c.memory_budget);
+      } catch (const std::runtime_error& e) {
+        throw KeyError(e.what());
+      }
+    }
   } else if (is("train", "source_sets")) {
     if (!v.is_array()) wrong_type(v, "an array of arrays of source names");
     c.source_sets.clear();
@@ -485,6 +495,8 @@ void validate_run_config(const RunConfig& c) {
   if (c.fuse_last() < c.fuse_first())
     fail("period.fuse_end", io::format_date(c.fuse_last()) + " is before the fuse start " + io::format_date(c.fuse_first()));
   if (c.sources.empty()) fail("sources", "no [[sources]] configured");
+  if (!c.memory_budget.empty() && c.recompute > 0)
+    fail("train.memory_budget", "set either train.memory_budget (a plan is chosen to fit) or train.recompute, not both");
   for (size_t i = 0; i < c.sources.size(); ++i) {
     const auto& s = c.sources[i];
     for (size_t j = 0; j < i; ++j)
@@ -607,6 +619,7 @@ std::string run_config_toml(const RunConfig& c) {
     << "\nbatch = " << c.batch << "\npatch = " << c.patch << "\nlr = " << fmt_double(c.lr)
     << "\nlr_schedule = " << quote(c.lr_schedule)
     << "\nweight_decay = " << fmt_double(c.weight_decay) << "\nrecompute = " << c.recompute
+    << "\nmemory_budget = " << quote(c.memory_budget)
     << "\nsampling = " << quote(c.sampling) << "\nloss_pixels = " << quote(c.loss_pixels)
     << "\nvalidation = " << quote(c.validation)
     << "\nprior = " << quote(c.prior) << "\ncalibrate = " << (c.calibrate ? "true" : "false") << "\nsource_sets = [";

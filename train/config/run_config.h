@@ -85,6 +85,7 @@ struct RunConfig {
   std::string lr_schedule = "constant";
   double weight_decay = 0.0;
   int recompute = 0;                // nn::QhRef::set_recompute chunk (0 = off)
+  std::string memory_budget;        // "4GiB": the training step's recompute plan fits it (nn/memory_plan.h); "" = off
   // Where a training patch lies around its station: "random" (anywhere in
   // the patch) or "centred" (the middle half of the patch, samples.h gauge_box).
   std::string sampling = "random";

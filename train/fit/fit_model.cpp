@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "autograd/tape.h"
+#include "nn/memory_plan.h"
 #include "nn/optim.h"
 #include "nn/qh_ref.h"
 #include "nn/train_step.h"
@@ -148,7 +149,18 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
     Tensor bias = model.parameter("head.fc2.bias");
     bias.copy_from(Tensor::full(bias.shape(), float(sum / double(samples.size()))));
   }
-  model.set_recompute(cfg.recompute);
+  if (!cfg.memory_budget.empty()) {
+    // The fastest recompute plan whose predicted step peak fits (measured on
+    // small grids, nn/memory_plan.h); every plan gives the same gradients.
+    const nn::StepShape shape{cfg.batch, cfg.patch, cfg.patch, cfg.loss_pixels == "anchor"};
+    const nn::PlannedStep plan = nn::plan_for_budget(model.config(), shape, nn::parse_bytes(cfg.memory_budget));
+    model.set_recompute_plan(plan.plan);
+    log("%s: memory budget %s: recompute plan %s, predicted step peak %s, ~%.2fx the plain step's time",
+        job.label.c_str(), cfg.memory_budget.c_str(), plan.plan.str().c_str(),
+        nn::format_bytes(plan.predicted_peak).c_str(), plan.predicted_time);
+  } else {
+    model.set_recompute(cfg.recompute);
+  }
   kernels::AdamParams hyper;
   hyper.lr = float(cfg.lr);
   hyper.weight_decay = float(cfg.weight_decay);
