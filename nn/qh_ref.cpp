@@ -176,13 +176,19 @@ std::vector<Tensor> QhRef::sequence(Tensor a, const LstmBoxes* box) const {
     if (fs.size() == 1) return {fs[0], bs[0]};
     return {concat(fs, 0), concat(bs, 0)};
   }
-  // layers: attention, then each ConvLSTM direction, as regions over the whole
-  // batch. Kept: conv2's output (conv2 keeps it anyway), the attention output
-  // s and the two h; backward holds one region's tape at a time.
+  // layers: the attention of each frame (windows never cross frames), then
+  // each ConvLSTM direction, as regions over the whole batch. Kept: conv2's
+  // output (conv2 keeps it anyway), the attention output s and the two h;
+  // backward holds one region's tape at a time.
   const int T = int(a.size(2)), tc = cfg_.t_center, k = plan_.lstm_steps;
-  Tensor s = checkpoint([this](const std::vector<Tensor>& in) { return std::vector<Tensor>{attn_.forward(in[0])}; },
-                        {a})[0];
+  std::vector<Tensor> frames;
+  for (int t = 0; t < T; ++t)
+    frames.push_back(checkpoint(
+        [this, t](const std::vector<Tensor>& in) { return std::vector<Tensor>{attn_.forward(narrow(in[0], 2, t, 1))}; },
+        {a})[0]);
   a = Tensor();
+  Tensor s = concat(frames, 2);
+  frames.clear();
   if (box) s = crop_hw_at(s, box->origin, box->box_h, box->box_w);
   auto direction = [&s, tc, k](const ConvLSTM& lstm, int t0) {
     if (k > 0) return lstm.run_checkpointed(s, t0, tc, k);

@@ -3,13 +3,16 @@
 // The LibTorch twin runs the same cases in bench_model_torch; scripts/bench-model
 // runs every (case, impl) in its own process and writes the comparison table.
 //   patch_step/ours            recompute off (every activation kept)
-//   patch_step/ours_recompute  attention and ConvLSTM as checkpoint regions
+//   patch_step/ours_recompute  the "layers" plan (attention per frame and each
+//                              ConvLSTM direction as checkpoint regions)
 //   tile_forward/ours, province_forward/ours   no-grad, forward_tiled (exact)
-//   province_step/ours[_recompute]  ONE training step at B=1, 856x1392 (~6 TFLOP,
-//     ~1 min on 2 cores, ~3 min with recompute; the allocator peak is the
-//     province training memory of issue 4: the CUDA backend records the same
-//     tape). Not part of scripts/bench-model; run by hand:
-//       bench_model_ours --benchmark_filter='^province_step/ours$'
+//   {patch,province}_step/plan/PLAN   the step under a recompute plan
+//     (nn/recompute_plan.h: none, layers, bands64+layers, ...), and
+//   {patch,province}_step/budget/SIZE the plan nn::plan_for_budget picks (the
+//     label says which): the memory/time frontier scripts/bench-memory runs.
+//     A province step is ONE iteration at B=1, 856x1392 (~6 TFLOP, minutes on
+//     2 cores); the allocator peak is its training memory (the CUDA backend
+//     records the same tape).
 #include <benchmark/benchmark.h>
 
 #include <new>
@@ -21,6 +24,7 @@
 #include "autograd/tensor.h"
 #include "kernels/common/memory.h"
 #include "model_bench_util.h"
+#include "nn/memory_plan.h"
 #include "nn/optim.h"
 #include "nn/qh_ref.h"
 #include "nn/train_step.h"
@@ -39,11 +43,20 @@ rf::Tensor random_normal(const rf::Shape& shape, uint64_t seed) {
 
 double alloc_peak_mib() { return double(rf::mem_stats(rf::Device::CPU).peak_bytes) / (1 << 20); }
 
-void step(benchmark::State& st, ModelCase c, bool recompute) {
-  rf::mem_reset_peak(rf::Device::CPU);  // this case's own peak, whatever ran before
+// plan: a recompute plan's text, or "budget:SIZE" for the planner's choice.
+void step(benchmark::State& st, ModelCase c, std::string plan) {
   rf::nn::QhRef model;
   model.init(1);
-  model.set_recompute(recompute);
+  if (plan.rfind("budget:", 0) == 0) {
+    const rf::nn::PlannedStep p =
+        rf::nn::plan_for_budget(model.config(), {c.B, c.H, c.W, false}, rf::nn::parse_bytes(plan.substr(7)));
+    model.set_recompute_plan(p.plan);
+    st.SetLabel(p.plan.str() + ", predicted peak " + rf::nn::format_bytes(p.predicted_peak));
+    st.counters["predicted_peak_MiB"] = double(p.predicted_peak) / (1 << 20);
+  } else {
+    model.set_recompute_plan(rf::nn::RecomputePlan::parse(plan));
+  }
+  rf::mem_reset_peak(rf::Device::CPU);  // this case's own peak, whatever ran before (the planner too)
   rf::nn::Adam opt(model.parameters(), rf::kernels::AdamParams{});
   const auto x = random_normal({c.B, rf::bench::kChannels, rf::bench::kTimeSteps, c.H, c.W}, 2);
   const auto target = random_normal({c.B, 1, c.H, c.W}, 3);
@@ -73,13 +86,21 @@ void forward(benchmark::State& st, ModelCase c) {
 
 const bool registered = [] {
   auto tune = [](benchmark::internal::Benchmark* b) { return b->UseRealTime()->Unit(benchmark::kMillisecond); };
-  tune(benchmark::RegisterBenchmark("patch_step/ours", step, rf::bench::kPatch, false));
-  tune(benchmark::RegisterBenchmark("patch_step/ours_recompute", step, rf::bench::kPatch, true));
+  tune(benchmark::RegisterBenchmark("patch_step/ours", step, rf::bench::kPatch, "none"));
+  tune(benchmark::RegisterBenchmark("patch_step/ours_recompute", step, rf::bench::kPatch, "layers"));
   tune(benchmark::RegisterBenchmark("tile_forward/ours", forward, rf::bench::kTile));
   tune(benchmark::RegisterBenchmark("province_forward/ours", forward, rf::bench::kProvince));
-  tune(benchmark::RegisterBenchmark("province_step/ours", step, rf::bench::kProvince, false))->Iterations(1);
-  tune(benchmark::RegisterBenchmark("province_step/ours_recompute", step, rf::bench::kProvince, true))
-      ->Iterations(1);
+  for (const char* plan : {"none", "layers", "layers+steps1", "sequence/1", "sequence/4"})
+    tune(benchmark::RegisterBenchmark((std::string("patch_step/plan/") + plan).c_str(), step, rf::bench::kPatch, plan));
+  for (const char* plan : {"none", "layers", "layers+steps1", "bands128", "bands64", "bands64+layers",
+                           "bands32+layers+steps1"})
+    tune(benchmark::RegisterBenchmark((std::string("province_step/plan/") + plan).c_str(), step, rf::bench::kProvince,
+                                      plan))
+        ->Iterations(1);
+  for (const char* budget : {"4GiB", "2GiB", "1GiB"})
+    tune(benchmark::RegisterBenchmark((std::string("province_step/budget/") + budget).c_str(), step,
+                                      rf::bench::kProvince, std::string("budget:") + budget))
+        ->Iterations(1);
   return true;
 }();
 

@@ -1,6 +1,8 @@
 // qh-ref end to end with the LibTorch twin (tests/golden/twin): the same cases
 // as bench_model_ours. Training step = zero_grad, forward (train mode, dropout
 // on), mse_loss, backward, torch::optim::Adam; forward = eval + NoGradGuard.
+// *_checkpoint: the same step with twin::forward_checkpointed (the blocks as
+// checkpoint segments, what torch.utils.checkpoint does).
 // The province forward needs more than 24 GiB here: scripts/bench-model runs it
 // under a memory limit and reports "does not fit" when it is exceeded.
 #include <benchmark/benchmark.h>
@@ -9,6 +11,7 @@
 
 #include "model_bench_util.h"
 #include "qh_ref_twin.h"
+#include "twin_checkpoint.h"
 
 namespace {
 
@@ -18,7 +21,7 @@ torch::Tensor input(const ModelCase& c) {
   return torch::randn({c.B, rf::bench::kChannels, rf::bench::kTimeSteps, c.H, c.W});
 }
 
-void step(benchmark::State& st, ModelCase c) {
+void step(benchmark::State& st, ModelCase c, bool checkpointed) {
   at::set_num_threads(2);
   torch::manual_seed(1);
   twin::QhRef model;
@@ -27,7 +30,7 @@ void step(benchmark::State& st, ModelCase c) {
   const auto x = input(c), target = torch::randn({c.B, 1, c.H, c.W});
   for (auto _ : st) {
     opt.zero_grad();
-    auto loss = torch::mse_loss(model->forward(x), target);
+    auto loss = torch::mse_loss(checkpointed ? twin::forward_checkpointed(model, x) : model->forward(x), target);
     loss.backward();
     opt.step();
     benchmark::DoNotOptimize(loss.item<float>());
@@ -50,8 +53,13 @@ void forward(benchmark::State& st, ModelCase c) {
 }
 
 const bool registered = [] {
-  auto tune = [](benchmark::internal::Benchmark* b) { b->UseRealTime()->Unit(benchmark::kMillisecond); };
-  tune(benchmark::RegisterBenchmark("patch_step/libtorch", step, rf::bench::kPatch));
+  auto tune = [](benchmark::internal::Benchmark* b) { return b->UseRealTime()->Unit(benchmark::kMillisecond); };
+  tune(benchmark::RegisterBenchmark("patch_step/libtorch", step, rf::bench::kPatch, false));
+  tune(benchmark::RegisterBenchmark("patch_step/libtorch_checkpoint", step, rf::bench::kPatch, true));
+  // One province training step each (minutes; scripts/bench-memory runs them under a memory limit).
+  tune(benchmark::RegisterBenchmark("province_step/libtorch", step, rf::bench::kProvince, false))->Iterations(1);
+  tune(benchmark::RegisterBenchmark("province_step/libtorch_checkpoint", step, rf::bench::kProvince, true))
+      ->Iterations(1);
   tune(benchmark::RegisterBenchmark("tile_forward/libtorch", forward, rf::bench::kTile));
   tune(benchmark::RegisterBenchmark("province_forward/libtorch", forward, rf::bench::kProvince));
   return true;

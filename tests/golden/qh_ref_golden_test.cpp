@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "qh_ref_twin.h"
+#include "twin_checkpoint.h"
 #include "tensor_files.h"
 
 namespace fs = std::filesystem;
@@ -64,8 +65,11 @@ class GoldenQhRef : public ::testing::Test {
     return model;
   }
 
-  // Forward and gradients of the engine against the twin at [B, 8, 7, H, W].
-  void check_forward_and_grad(int64_t B, int64_t H, int64_t W, int seed) {
+  // Forward and gradients of the engine against the twin at [B, 8, 7, H, W];
+  // grad_flags go to `rainfuse model grad` (a recompute plan), and the twin
+  // runs plain or with its blocks checkpointed (twin::forward_checkpointed).
+  void check_forward_and_grad(int64_t B, int64_t H, int64_t W, int seed, const std::string& grad_flags = "",
+                              bool twin_checkpointed = false) {
     twin::QhRef model = twin_from_engine_init(seed);
     ASSERT_FALSE(HasFatalFailure());
     torch::manual_seed(seed);
@@ -89,11 +93,11 @@ class GoldenQhRef : public ::testing::Test {
     EXPECT_LT(y_err, 1e-4) << "forward Y";
 
     rainfuse("model grad --weights '" + path("w.safetensors") + "' --input '" + path("x.npy") + "' --target '" +
-             path("t.npy") + "' --output '" + path("g.safetensors") + "'");
+             path("t.npy") + "' --output '" + path("g.safetensors") + "' " + grad_flags);
     ASSERT_FALSE(HasFatalFailure());
     const auto grads = twin::load_safetensors(path("g.safetensors"));
     model->zero_grad();
-    const auto loss = torch::mse_loss(model->forward(x), t);
+    const auto loss = torch::mse_loss(twin_checkpointed ? twin::forward_checkpointed(model, x) : model->forward(x), t);
     loss.backward();
 
     ASSERT_TRUE(grads.count("loss"));
@@ -145,6 +149,15 @@ TEST_F(GoldenQhRef, PatchShape) { check_forward_and_grad(16, 32, 32, 11); }
 TEST_F(GoldenQhRef, OddShapePaddedToMultiplesOf8) { check_forward_and_grad(3, 20, 36, 12); }
 
 TEST_F(GoldenQhRef, OddShapeRectangular) { check_forward_and_grad(1, 24, 40, 13); }
+
+// Recompute plans against the twin's plain and checkpointed gradients: bands
+// of rows (one band's tape at a time) with the layers' regions inside, and a
+// budget the planner must meet with bands.
+TEST_F(GoldenQhRef, BandsAndRegionsUnderRecompute) { check_forward_and_grad(1, 61, 24, 14, "--recompute bands16+layers+steps1"); }
+
+TEST_F(GoldenQhRef, MemoryBudgetAgainstTheCheckpointedTwin) {
+  check_forward_and_grad(2, 40, 16, 15, "--memory-budget 20MiB", /*twin_checkpointed=*/true);
+}
 
 // The other direction: weights written by the twin (torch default init from
 // torch's RNG) read by the engine.
