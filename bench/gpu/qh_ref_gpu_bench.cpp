@@ -12,9 +12,11 @@
 // (scripts/gpu-check runs both). Prints a markdown table; exits 0 with a note
 // when there is no device.
 // Then the province TRAINING step (B=1, 856x1392, T=7: forward + backward +
-// AdamW), recompute off and on (QhRef::set_recompute), all fused and with the
-// attention unfused: the "must train on one GPU", with its peak (a
-// step that does not fit reports the allocation that failed).
+// AdamW) under the recompute plans of the CPU frontier (nn/recompute_plan.h,
+// scripts/bench-memory: none, layers, bands128, bands64, bands64+layers) and
+// the plan nn::plan_for_budget picks for 4 GiB, all fused and with the
+// attention unfused: the memory/time frontier on the device, with each peak
+// (a step that does not fit reports the allocation that failed).
 //   bench_gpu_model [reps=5] [--no-province]
 #include <algorithm>
 #include <chrono>
@@ -33,6 +35,7 @@
 #include "autograd/tape.h"
 #include "kernels/common/device_copy.h"
 #include "kernels/common/memory.h"
+#include "nn/memory_plan.h"
 #include "nn/optim.h"
 #include "nn/qh_ref.h"
 #include "nn/train_step.h"
@@ -81,11 +84,11 @@ Timing patch_step(int reps) {
   return time_it(reps, [&] { rf::nn::train_step(model, opt, x, t); });
 }
 
-// One training step of B=1 at H x W with the given recompute chunk (0 = off).
-Timing province_step(int reps, int64_t H, int64_t W, int recompute) {
+// One training step of B=1 at H x W under a recompute plan.
+Timing province_step(int reps, int64_t H, int64_t W, const rf::nn::RecomputePlan& plan) {
   rf::nn::QhRef model(rf::nn::QhRefConfig(), Device::CUDA);
   model.init(1);
-  model.set_recompute(recompute);
+  model.set_recompute_plan(plan);
   rf::nn::Adam opt(model.parameters(), rf::kernels::AdamParams{});
   const Tensor x = device_normal({1, 8, 7, H, W}, 2), t = device_normal({1, 1, H, W}, 3);
   return time_it(reps, [&] { rf::nn::train_step(model, opt, x, t); });
@@ -170,21 +173,32 @@ int main(int argc, char** argv) {
   const int step_reps = std::max(1, reps / 2);
   std::printf("\nProvince training step (B=1, 856x1392, T=7; forward + backward + AdamW; tf32; median of %d)\n\n",
               step_reps);
-  std::printf("| settings | recompute off | recompute on |\n|---|---|---|\n");
+  // The 4 GiB plan is chosen (and its peak predicted) on the CPU before any timing.
+  const rf::nn::PlannedStep budget =
+      rf::nn::plan_for_budget(rf::nn::QhRefConfig(), {1, 856, 1392, false}, rf::nn::parse_bytes("4GiB"));
+  std::vector<std::string> plans = {"none", "layers", "bands128", "bands64", "bands64+layers"};
+  std::printf("| settings |");
+  for (const std::string& p : plans) std::printf(" %s |", p.c_str());
+  std::printf(" budget 4GiB: %s (predicted %s) |\n|---|", budget.plan.str().c_str(),
+              rf::nn::format_bytes(budget.predicted_peak).c_str());
+  for (size_t i = 0; i <= plans.size(); ++i) std::printf("---|");
+  std::printf("\n");
   for (const char* unfused : {"", "attention"}) {
     rf::device_options() = rf::DeviceOptions();
     rf::set_unfused(rf::device_options(), unfused);
-    std::string c[2];
-    for (int rc = 0; rc < 2; ++rc) {
+    std::printf("| %s |", rf::describe(rf::device_options()).c_str());
+    for (size_t i = 0; i <= plans.size(); ++i) {
+      std::string c;
       try {
-        c[rc] = cell(province_step(step_reps, 856, 1392, rc));
+        c = cell(province_step(step_reps, 856, 1392, i < plans.size() ? rf::nn::RecomputePlan::parse(plans[i]) : budget.plan));
       } catch (const std::exception& e) {  // out of device memory: say so, free the tape, keep going
         rf::tape_clear();
-        c[rc] = std::string("does not fit: ") + e.what();
+        c = std::string("does not fit: ") + e.what();
       }
+      std::printf(" %s |", c.c_str());
+      std::fflush(stdout);
     }
-    std::printf("| %s | %s | %s |\n", rf::describe(rf::device_options()).c_str(), c[0].c_str(), c[1].c_str());
-    std::fflush(stdout);
+    std::printf("\n");
   }
   return 0;
 }

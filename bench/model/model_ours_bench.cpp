@@ -60,6 +60,7 @@ void step(benchmark::State& st, ModelCase c, std::string plan) {
   rf::nn::Adam opt(model.parameters(), rf::kernels::AdamParams{});
   const auto x = random_normal({c.B, rf::bench::kChannels, rf::bench::kTimeSteps, c.H, c.W}, 2);
   const auto target = random_normal({c.B, 1, c.H, c.W}, 3);
+  rf::bench::set_rss_base(st);
   try {
     for (auto _ : st) benchmark::DoNotOptimize(rf::nn::train_step(model, opt, x, target));
   } catch (const std::bad_alloc&) {  // e.g. province under `ulimit -v`: say how far it got

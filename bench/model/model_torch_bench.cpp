@@ -28,6 +28,7 @@ void step(benchmark::State& st, ModelCase c, bool checkpointed) {
   model->train();
   torch::optim::Adam opt(model->parameters(), torch::optim::AdamOptions(1e-3));
   const auto x = input(c), target = torch::randn({c.B, 1, c.H, c.W});
+  rf::bench::set_rss_base(st);
   for (auto _ : st) {
     opt.zero_grad();
     auto loss = torch::mse_loss(checkpointed ? twin::forward_checkpointed(model, x) : model->forward(x), target);

@@ -174,6 +174,9 @@ TEST_F(Config, ErrorsNameTheFileAndTheKeyOnOneLine) {
       {with("epochs = 4", "fold_mode = \"spatial\""), "train.fold_mode", "random|blocked"},
       {with("epochs = 4", "prior = \"kriging\""), "train.prior", "mlp|linear"},
       {with("epochs = 4", "loss_pixels = \"all\""), "train.loss_pixels", "patch|anchor"},
+      {with("epochs = 4", "memory_budget = \"lots\""), "train.memory_budget", "'lots' is not a number"},
+      {with("epochs = 4", "memory_budget = \"4 parsecs\""), "train.memory_budget", "not understood"},
+      {with("epochs = 4", "memory_budget = \"4GiB\"\nrecompute = 2"), "train.memory_budget", "not both"},
       {with("epochs = 4", "source_sets = [[\"era5\", \"cmorph\"]]"), "train.source_sets", "'cmorph' is not a configured"},
       {with("epochs = 4", "source_sets = [[\"trmm\"]]"), "train.source_sets", "unknown source 'trmm'"},
       {with("end = \"2020-12-31\"", "end = \"2020-02-30\""), "period.end", "bad date"},
@@ -222,6 +225,8 @@ TEST_F(Config, OverridesParseByTheKeysType) {
   apply_override(c, "run.out_dir=/tmp/x y");
   apply_override(c, "train.prior=mlp");
   apply_override(c, "train.loss_pixels=anchor");
+  apply_override(c, "train.memory_budget=1.5GiB");
+  EXPECT_EQ(c.memory_budget, "1.5GiB");
   EXPECT_EQ(c.epochs, 3);
   EXPECT_DOUBLE_EQ(c.lr, 2e-4);
   EXPECT_EQ(c.seed, 42u);

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "nn/memory_plan.h"
 #include "train/fit/fit_model.h"
 #include "train/fit/folds.h"
 #include "train/fit/oof.h"
@@ -220,6 +221,33 @@ TEST(Trainer, QhFuseMmCentredWithoutValidationAndCalibrated) {
   train_residual_model("qh-fuse-mm", "linear", "patch", 4);
 }
 TEST(Trainer, QhFuseWithTheMlpPriorAndTheLossAtTheAnchor) { train_residual_model("qh-fuse", "mlp", "anchor", 5); }
+
+// train.memory_budget: the trainer picks a plan that fits and logs it; a budget
+// nothing fits stops training with the planner's message.
+TEST(Trainer, MemoryBudgetPicksAPlanOrSaysNoneFits) {
+  const Prepared p = make_prepared(6);
+  RunConfig cfg = small_config(temp_dir("budget"));
+  cfg.folds = 3;
+  cfg.epochs = 1;
+  cfg.loss_pixels = "anchor";
+  const nn::QhRefConfig model = nn::QhRefConfig::by_name(cfg.model);
+  const int64_t plain = nn::predict_step_peak(model, nn::RecomputePlan(), {cfg.batch, cfg.patch, cfg.patch, true});
+  cfg.memory_budget = std::to_string(plain * 9 / 10);  // bytes: the plain step does not fit
+  testing::internal::CaptureStderr();
+  run_training(cfg, p, false);
+  const std::string log = testing::internal::GetCapturedStderr();
+  EXPECT_NE(log.find("memory budget " + cfg.memory_budget + ": recompute plan layers"), std::string::npos) << log;
+  fs::remove_all(cfg.out_dir);
+  cfg.out_dir = temp_dir("budget_none");
+  cfg.memory_budget = "1MiB";
+  try {
+    run_training(cfg, p, false);
+    ADD_FAILURE() << "trained in 1 MiB";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("no recompute plan fits"), std::string::npos) << e.what();
+  }
+  fs::remove_all(cfg.out_dir);
+}
 
 TEST(Trainer, OofIsHeldOutAndModelsNeverSeeTestGauges) {
   const Prepared p = make_prepared(2);
