@@ -100,7 +100,7 @@ void CfStreamWriter::add_day(const float* field) {
   if (m.block_days == m.shape.ct) m.write_block();
 }
 
-void CfStreamWriter::finish() {
+void CfStreamWriter::finish(const std::function<void(const std::string&)>& before_rename) {
   Impl& m = *impl_;
   if (m.finished) return;
   if (m.added != m.days.size())
@@ -110,6 +110,7 @@ void CfStreamWriter::finish() {
   m.chunks->flush();
   m.chunks.reset();  // closes the HDF5 file
   finish_int16_packing(m.tmp, m.path, m.opt, m.clipped);
+  if (before_rename) before_rename(m.tmp);
   std::error_code ec;
   std::filesystem::rename(m.tmp, m.path, ec);
   if (ec) throw std::runtime_error(m.path + ": cannot rename the finished file into place: " + ec.message());

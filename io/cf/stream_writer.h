@@ -11,6 +11,7 @@
 // variables (e.g. which model produced each day) can be added.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,7 +38,10 @@ class CfStreamWriter {
   // After the last day: stores the last (partial) block, closes the file and
   // renames it to `path`. Throws if days are missing or a packed value was out
   // of the int16 range (unless CfOptions::clip_int16: then the count is stored).
-  void finish();
+  // before_rename(temp_path) runs on the complete, closed file just before the
+  // rename (e.g. to write its checksum first, so that no kill can leave the
+  // final name without one).
+  void finish(const std::function<void(const std::string& temp_path)>& before_rename = {});
 
   size_t days_written() const;
   // Values clipped to the int16 packing range so far (CfOptions::pack_int16).

@@ -22,6 +22,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -173,6 +175,54 @@ TEST_F(FuseCli, FullDiskFailsClearlyAndARerunCompletes) {
   EXPECT_NE(log2.find("exists (checksum verified), skipped"), std::string::npos) << log2;
   EXPECT_TRUE(bytes(a19) == bytes(fused / "rainfuse_2019.nc"));
   EXPECT_TRUE(bytes(a20) == bytes(fused / "rainfuse_2020.nc"));
+}
+
+// SIGKILL at seeded random moments (issue 13, "kill at any moment"): four runs
+// killed after a random 5-90 % of an uninterrupted run's time, then one to
+// the end: the fused files and their checksums equal the uninterrupted run's
+// byte for byte, and nothing else is left in fused/ (no temporary file, no
+// year moved aside: the checksum is in place before a year gets its name).
+TEST_F(FuseCli, KilledAtRandomMomentsThenRerunGivesTheUninterruptedFiles) {
+  ASSERT_TRUE(fs::exists(binary())) << "RAINFUSE_BINARY not set or missing";
+  const fs::path a = make_run("rand_a"), b = make_run("rand_b");
+  auto start = [&](const fs::path& dir) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      const std::string log = (dir / "fuse.log").string();
+      if (!freopen(log.c_str(), "a", stdout) || !freopen(log.c_str(), "a", stderr) || chdir(dir.c_str()) != 0)
+        _exit(127);
+      execl(binary(), binary(), "fuse", "--config", "run.toml", (char*)nullptr);
+      _exit(127);
+    }
+    return pid;
+  };
+  int st = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(waitpid(start(a), &st, 0) > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0);
+  const double whole = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::mt19937 rng(20261205);
+  std::uniform_real_distribution<double> at(0.05, 0.9);
+  int killed = 0;
+  for (int k = 0; k < 4; ++k) {
+    const pid_t pid = start(b);
+    std::this_thread::sleep_for(std::chrono::duration<double>(at(rng) * whole));
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    killed += WIFSIGNALED(st);
+  }
+  EXPECT_GE(killed, 1) << "no kill landed while fuse ran (it took " << whole << " s)";
+  ASSERT_EQ(waitpid(start(b), &st, 0) > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0) << bytes(b / "fuse.log");
+  std::map<std::string, std::string> want, got;
+  for (const auto& e : fs::directory_iterator(a / "run/fused")) want[e.path().filename().string()] = bytes(e.path());
+  for (const auto& e : fs::directory_iterator(b / "run/fused")) got[e.path().filename().string()] = bytes(e.path());
+  EXPECT_EQ(want.size(), 4u);  // two years, two checksums
+  for (const auto& [name, content] : want) {
+    ASSERT_TRUE(got.count(name)) << name << " missing after the kills";
+    EXPECT_TRUE(got.at(name) == content) << name << " differs from the uninterrupted run's";
+  }
+  for (const auto& [name, content] : got) EXPECT_TRUE(want.count(name)) << name << " left behind by a killed run";
+  RecordProperty("kills_mid_run", killed);
+  RecordProperty("uninterrupted_ms", int(whole * 1000));
 }
 
 TEST_F(FuseCli, KillAndRerunGiveTheUninterruptedFiles) {

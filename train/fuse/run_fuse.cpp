@@ -3,9 +3,9 @@
 // 0.01-degree year (1.7 GB of floats) never sits in memory. A year whose file
 // exists is done (files are only ever renamed into place complete) when its
 // content is the one written: each finished year gets a sidecar
-// rainfuse_YYYY.nc.crc32 ("crc32 XXXXXXXX size N", written after the file), and
-// a year file whose CRC-32 or size differs, or that has no sidecar (a kill
-// between the two renames, or a file from elsewhere), is moved aside to
+// rainfuse_YYYY.nc.crc32 ("crc32 XXXXXXXX size N", put in place just before the
+// finished file is renamed to its final name), and a year file whose CRC-32 or
+// size differs, or that has no sidecar (a file from elsewhere), is moved aside to
 // rainfuse_YYYY.nc.damaged (nothing is deleted) and the year redone. The
 // temporary file of an interrupted run is removed and the year redone from its
 // first day, which gives the same bytes (no timestamps in the file).
@@ -170,8 +170,10 @@ void fuse_year(const RunConfig& cfg, const Fuser& fuser, int year, io::DayNumber
     bar.tick();
   }
   bar.done();
-  writer.finish();
-  write_file_atomic(path + ".crc32", checksum_line(io::file_crc32(path)));
+  // The checksum of the complete temporary file goes in place first: a kill
+  // between the two leaves a checksum without a year file (the year is redone),
+  // never a year file without its checksum.
+  writer.finish([&](const std::string& tmp) { write_file_atomic(path + ".crc32", checksum_line(io::file_crc32(tmp))); });
   if (cfg.pack_int16)
     log("fuse %d: %lld value(s) outside the int16 packing range [%.2f, %.2f] mm/day clipped to it (attribute "
         "precipitation:%s)",
