@@ -1,6 +1,8 @@
 #include "autograd/tape.h"
 
+#include <cmath>
 #include <deque>
+#include <string>
 #include <stdexcept>
 
 #include "autograd/backend.h"
@@ -11,8 +13,29 @@ namespace {
 thread_local bool t_grad_enabled = true;
 thread_local std::deque<Tape> t_tapes(1);  // deque: pushing keeps references to outer tapes valid
 thread_local RngState t_rng;
+thread_local bool t_finite_check = false;
+
+// "conv3d: output 0 [16, 32, 7, 32, 32] has 12 non-finite values" or "" when finite.
+std::string non_finite_note(const char* op, const char* what, size_t i, const Tensor& t) {
+  const int64_t n = count_non_finite(t);
+  if (n == 0) return "";
+  return std::string(op) + ": " + what + " " + std::to_string(i) + " " + t.shape().str() + " has " +
+         std::to_string(n) + " non-finite value" + (n == 1 ? "" : "s");
+}
 
 }  // namespace
+
+// ---- non-finite diagnosis ------------------------------------------------------------
+FiniteCheck::FiniteCheck() : prev_(t_finite_check) { t_finite_check = true; }
+FiniteCheck::~FiniteCheck() { t_finite_check = prev_; }
+bool finite_check_enabled() { return t_finite_check; }
+
+int64_t count_non_finite(const Tensor& t) {
+  if (!t.defined()) return 0;
+  int64_t n = 0;
+  for (float v : t.to_vector()) n += !std::isfinite(v);
+  return n;
+}
 
 // ---- grad targets ----------------------------------------------------------------
 GradTarget OpRecord::grad_in(size_t i) {
@@ -37,7 +60,15 @@ void Tape::run_backward() {
     OpRecord& r = records_[k];
     bool reached = false;
     for (auto& o : r.outputs) reached = reached || (o && o->grad.defined());
-    if (reached && r.backward) r.backward(r);
+    if (reached && r.backward) {
+      r.backward(r);
+      if (t_finite_check)
+        for (size_t i = 0; i < r.inputs.size(); ++i) {
+          if (!r.inputs[i]) continue;
+          const std::string note = non_finite_note(r.name, "gradient of input", i, r.inputs[i]->grad);
+          if (!note.empty()) throw NonFiniteError("backward of " + note + " (the gradients reaching it are finite)");
+        }
+    }
     for (auto& o : r.outputs)
       if (o && !o->leaf) o->grad = Tensor();
     records_.pop_back();
@@ -71,6 +102,19 @@ void make_output(Tensor& out) {
 
 OpRecord make_record(const char* name, std::initializer_list<const Tensor*> inputs,
                      std::initializer_list<Tensor*> outputs) {
+  if (t_finite_check) {
+    size_t i = 0;
+    for (const Tensor* t : inputs) {
+      const std::string note = t && t->defined() ? non_finite_note(name, "input", i, *t) : "";
+      if (!note.empty()) throw NonFiniteError(note + " (it came in so: from the data, a parameter or an op without grad)");
+      ++i;
+    }
+    i = 0;
+    for (Tensor* t : outputs) {
+      const std::string note = non_finite_note(name, "output", i++, *t);
+      if (!note.empty()) throw NonFiniteError(note + "; its inputs are finite");
+    }
+  }
   OpRecord r;
   r.name = name;
   for (const Tensor* t : inputs)
@@ -107,7 +151,7 @@ RngState& rng_state() { return t_rng; }
 
 // ---- checkpoint --------------------------------------------------------------------
 std::vector<Tensor> checkpoint(const RegionFn& fn, const std::vector<Tensor>& inputs) {
-  if (!t_grad_enabled) return fn(inputs);
+  if (!t_grad_enabled || t_finite_check) return fn(inputs);  // checked: every op of the region recorded
   const RngState rng_at_start = t_rng;
   std::vector<Tensor> outputs;
   {

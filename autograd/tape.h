@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "autograd/tensor.h"
@@ -111,5 +112,29 @@ RngState& rng_state();
 // deterministic given the inputs and the dropout RNG state (which is replayed).
 using RegionFn = std::function<std::vector<Tensor>(const std::vector<Tensor>&)>;
 std::vector<Tensor> checkpoint(const RegionFn& fn, const std::vector<Tensor>& inputs);
+
+// ---- non-finite diagnosis ------------------------------------------------------
+// While a FiniteCheck lives on this thread, every recorded op checks its
+// inputs and outputs as it is recorded, and every backward the gradients it
+// produced, and the first NaN or inf throws NonFiniteError naming the op, the
+// tensor and its shape ("conv3d: output 0 [16, 32, 7, 32, 32] has 12 non-finite
+// values; its inputs are finite"). checkpoint() regions run recorded (not
+// recomputed) so that their ops are checked too. Slow (every tensor is copied
+// to the host and scanned): for rerunning a step that went non-finite.
+struct NonFiniteError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+class FiniteCheck {
+ public:
+  FiniteCheck();
+  ~FiniteCheck();
+  FiniteCheck(const FiniteCheck&) = delete;
+  FiniteCheck& operator=(const FiniteCheck&) = delete;
+
+ private:
+  bool prev_;
+};
+bool finite_check_enabled();
+int64_t count_non_finite(const Tensor& t);  // NaN and inf values of t (any device)
 
 }  // namespace rf

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -289,14 +290,19 @@ void save_safetensors(const std::string& path, const std::vector<NamedTensor>& t
   }
   h += "}";
   h += std::string((8 - h.size() % 8) % 8, ' ');  // data starts 8-byte aligned
-  std::ofstream f(path, std::ios::binary);
-  if (!f) fail(path, "cannot open for writing");
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) fail(path, std::string("cannot open for writing: ") + std::strerror(errno));
   unsigned char le[8];
   for (int i = 0; i < 8; ++i) le[i] = uint8_t(uint64_t(h.size()) >> (8 * i));
-  f.write(reinterpret_cast<const char*>(le), 8);
-  f.write(h.data(), std::streamsize(h.size()));
-  for (const auto& v : data) f.write(reinterpret_cast<const char*>(v.data()), std::streamsize(v.size() * 4));
-  if (!f) fail(path, "write failed");
+  errno = 0;
+  bool ok = std::fwrite(le, 1, 8, f) == 8 && std::fwrite(h.data(), 1, h.size(), f) == h.size();
+  for (const auto& v : data) ok = ok && std::fwrite(v.data(), 4, v.size(), f) == v.size();
+  // Flush and close here, checked: a full disk often shows only then.
+  ok = ok && std::fflush(f) == 0;
+  int err = errno;
+  ok = std::fclose(f) == 0 && ok;
+  if (!err) err = errno;
+  if (!ok) fail(path, std::string("write failed: ") + (err ? std::strerror(err) : "unknown error"));
 }
 
 std::vector<NamedTensor> load_safetensors(const std::string& path) {

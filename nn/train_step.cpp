@@ -1,6 +1,9 @@
 #include "nn/train_step.h"
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
@@ -48,22 +51,59 @@ float loss_backward(const QhRef& model, const Tensor& x, const Tensor& target, c
   return float(loss);
 }
 
+namespace {
+
+bool grads_finite(const QhRef& model) {
+  for (const Tensor& p : model.parameters())
+    if (count_non_finite(p.grad()) > 0) return false;
+  return true;
+}
+
+// One step's forward, loss and backward (`pass`), then Adam, unless the loss or
+// a gradient is not finite: then the weights stay as they were, the pass is
+// rerun with the same dropout draws and every op checked (FiniteCheck), and
+// NonFiniteError names the first op with a NaN or inf.
+float checked_step(const QhRef& model, Adam& opt, const std::function<float()>& pass) {
+  opt.zero_grad();
+  const RngState rng = rng_state();
+  const float value = pass();
+  const bool loss_ok = std::isfinite(value), grads_ok = loss_ok && grads_finite(model);
+  if (loss_ok && grads_ok) {
+    opt.step();
+    return value;
+  }
+  const std::string what = loss_ok ? "the loss is finite but a gradient is not" : "the loss is " + std::to_string(value);
+  std::string where = "; a rerun with every op checked found no NaN or inf (not reproduced)";
+  tape_clear();
+  opt.zero_grad();
+  rng_state() = rng;
+  try {
+    FiniteCheck check;
+    pass();
+  } catch (const NonFiniteError& e) {
+    where = "; first NaN or inf: " + std::string(e.what());
+  }
+  tape_clear();
+  opt.zero_grad();
+  rng_state() = rng;
+  throw NonFiniteError("training step: " + what + where + "; the weights were not updated");
+}
+
+}  // namespace
+
 float train_step(const QhRef& model, Adam& opt, const Tensor& x, const Tensor& target, const Tensor& mask,
                  bool training) {
-  opt.zero_grad();
-  const float value = loss_backward(model, x, target, mask, training);
-  opt.step();
-  return value;
+  return checked_step(model, opt, [&] { return loss_backward(model, x, target, mask, training); });
 }
 
 float train_step(const QhRef& model, Adam& opt, const Tensor& x, const QhRef::Anchors& anchors, const Tensor& target,
                  const Tensor& mask, bool training) {
-  opt.zero_grad();
-  Tensor loss = mse_loss(model.forward_anchored(x, anchors, training), target, mask);
-  const float value = loss.to_vector()[0];
-  backward(loss);
-  opt.step();
-  return value;
+  return checked_step(model, opt, [&] {
+    Tensor loss = mse_loss(model.forward_anchored(x, anchors, training), target, mask);
+    const float value = loss.to_vector()[0];
+    backward(loss);
+    return value;
+  });
 }
 
 }  // namespace rf::nn

@@ -1,5 +1,8 @@
 // One optimisation step of a model on a batch: zero the gradients, forward,
 // masked MSE (mask undefined = every pixel), backward, Adam. Returns the loss.
+// A loss or gradient that is not finite leaves the weights unchanged and
+// throws NonFiniteError (autograd/tape.h) naming the first op that made a NaN
+// or inf, found by rerunning the step with every op checked.
 #pragma once
 #include "autograd/tensor.h"
 #include "nn/optim.h"

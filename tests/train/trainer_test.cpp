@@ -7,6 +7,7 @@
 #include <omp.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -434,6 +436,49 @@ TEST(Trainer, KilledAtRandomMomentsThenResumeGivesIdenticalFiles) {
   RecordProperty("kills_mid_run", killed);
   fs::remove_all(ref);
   fs::remove_all(cut);
+}
+
+// A full disk: the run folder on a tmpfs with room for half of what training
+// writes. Training stops with an error naming a file under the run folder and
+// the cause; after space is freed, a resumed run ends with the uninterrupted
+// run's files, byte for byte. Needs root (mount).
+TEST(Trainer, FullDiskFailsClearlyAndAResumeCompletes) {
+  const Prepared p = make_prepared(7);
+  RunConfig cfg = small_config(temp_dir("disk_ref"));
+  cfg.folds = 3;
+  cfg.source_sets = {{"era5", "gldas"}};
+  run_training(cfg, p, false);
+  const auto want = result_files(cfg.out_dir);
+  uintmax_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(cfg.out_dir))
+    if (e.is_regular_file()) total += (e.file_size() + 4095) / 4096 * 4096 + 4096;
+  const std::string ref = cfg.out_dir;
+  cfg.out_dir = temp_dir("disk_cut");
+  if (mount("tmpfs", cfg.out_dir.c_str(), "tmpfs", 0, ("size=" + std::to_string(total / 2)).c_str()) != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs (" << std::strerror(errno) << "): needs root";
+  struct Unmount {
+    std::string at;
+    ~Unmount() { umount2(at.c_str(), MNT_DETACH); }
+  } unmount{cfg.out_dir};
+  std::string error;
+  try {
+    run_training(cfg, p, false);
+  } catch (const std::exception& e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("No space left on device"), std::string::npos) << error;
+  EXPECT_NE(error.find(cfg.out_dir), std::string::npos) << error;
+  RecordProperty("error", error);
+  ASSERT_EQ(mount("tmpfs", cfg.out_dir.c_str(), "tmpfs", MS_REMOUNT, ("size=" + std::to_string(4 * total)).c_str()), 0)
+      << std::strerror(errno);
+  run_training(cfg, p, true);
+  const auto got = result_files(cfg.out_dir);
+  for (const auto& [name, bytes] : want) {
+    ASSERT_TRUE(got.count(name)) << name << " missing after the full disk and the resume";
+    EXPECT_TRUE(got.at(name) == bytes) << name << " differs after the full disk and the resume";
+  }
+  for (const auto& [name, bytes] : got) EXPECT_TRUE(want.count(name)) << "stray file: " << name;
+  fs::remove_all(ref);
 }
 
 }  // namespace

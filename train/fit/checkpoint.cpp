@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -161,15 +162,28 @@ void commit_file(const std::string& tmp, const std::string& path) {
 void write_file_atomic(const std::string& path, const std::string& bytes) {
   const std::string tmp = tmp_name(path);
   FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) throw std::runtime_error(tmp + ": cannot create");
-  const bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  if (std::fclose(f) != 0 || !ok) throw std::runtime_error(tmp + ": write failed");
+  if (!f) throw std::runtime_error(path + ": cannot create " + tmp + ": " + std::strerror(errno));
+  errno = 0;
+  const bool wrote = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size() && std::fflush(f) == 0;
+  int err = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!err) err = errno;
+  if (!wrote || !closed) {  // e.g. a full disk: say so, keep the earlier file, leave no temporary
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": cannot write: " + (err ? std::strerror(err) : "write failed") +
+                             " (the earlier file, if any, is unchanged)");
+  }
   commit_file(tmp, path);
 }
 
 void save_model_atomic(const nn::QhRef& model, const std::string& path) {
   const std::string tmp = tmp_name(path);
-  model.save(tmp);
+  try {
+    model.save(tmp);
+  } catch (...) {  // e.g. a full disk: no temporary left behind, the earlier file unchanged
+    std::remove(tmp.c_str());
+    throw;
+  }
   commit_file(tmp, path);
 }
 

@@ -200,17 +200,21 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
         assemble_batch_target(p, job.train_use, g, boxes, target, mask, space, ns);
         const Tensor x = assemble_batch(p, ns, job.set, g, boxes, model.config()).to(device);
         float loss;
-        if (cfg.loss_pixels == "anchor") {
-          // The sampled station's pixel of each patch (target and mask read there).
-          nn::QhRef::Anchors at;
-          for (size_t b = 0; b < boxes.size(); ++b) at.push_back({anchor_row[b] - boxes[b].r0, anchor_col[b] - boxes[b].c0});
-          Tensor t1, m1;
-          anchor_values(target, mask, g, at, t1, m1);
-          loss = nn::train_step(model, opt, x, at, t1.to(device), m1.to(device), true);
-        } else {
-          loss = nn::train_step(model, opt, x, target.to(device), mask.to(device), true);
+        try {
+          if (cfg.loss_pixels == "anchor") {
+            // The sampled station's pixel of each patch (target and mask read there).
+            nn::QhRef::Anchors at;
+            for (size_t b = 0; b < boxes.size(); ++b) at.push_back({anchor_row[b] - boxes[b].r0, anchor_col[b] - boxes[b].c0});
+            Tensor t1, m1;
+            anchor_values(target, mask, g, at, t1, m1);
+            loss = nn::train_step(model, opt, x, at, t1.to(device), m1.to(device), true);
+          } else {
+            loss = nn::train_step(model, opt, x, target.to(device), mask.to(device), true);
+          }
+        } catch (const NonFiniteError& e) {
+          throw std::runtime_error(job.dir + ": epoch " + std::to_string(epoch) + ", step " + std::to_string(step + 1) +
+                                   ": " + e.what());
         }
-        if (!std::isfinite(loss)) throw std::runtime_error(job.dir + ": training loss is not finite at epoch " + std::to_string(epoch));
         loss_sum += loss;
         bar.tick(cfg.batch);
       }

@@ -72,21 +72,33 @@ void Manifest::set_fingerprint(const std::string& fingerprint) {
 }
 
 void Manifest::save() const {
-  const std::string tmp = path_ + ".part";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw std::runtime_error(tmp + ": cannot write: " + std::strerror(errno));
-    out << "# rainfuse prepare cache manifest: one [artifact] block per cached file (settings, input files as\n"
-           "# 'file size mtime path', the days held, the file's CRC-32 and size). A block that no longer\n"
-           "# matches, or a file whose content no longer matches its block, rebuilds that file only.\n"
-           "# The run's prepare_fingerprint, for reference:\n";
-    std::istringstream fp(fingerprint_);
-    for (std::string l; std::getline(fp, l);) out << "#   " << l << "\n";
-    for (const auto& [name, text] : blocks_) out << "[" << name << "]\n" << text;
-    if (!out.flush()) throw std::runtime_error(tmp + ": write failed");
+  std::ostringstream out;
+  out << "# rainfuse prepare cache manifest: one [artifact] block per cached file (settings, input files as\n"
+         "# 'file size mtime path', the days held, the file's CRC-32 and size). A block that no longer\n"
+         "# matches, or a file whose content no longer matches its block, rebuilds that file only.\n"
+         "# The run's prepare_fingerprint, for reference:\n";
+  std::istringstream fp(fingerprint_);
+  for (std::string l; std::getline(fp, l);) out << "#   " << l << "\n";
+  for (const auto& [name, text] : blocks_) out << "[" << name << "]\n" << text;
+  write_text_file(path_, out.str());
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".part";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) throw std::runtime_error(path + ": cannot write " + tmp + ": " + std::strerror(errno));
+  errno = 0;
+  const bool wrote = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
+  int err = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!err) err = errno;
+  if (!wrote || !closed) {
+    std::remove(tmp.c_str());
+    throw std::runtime_error(path + ": cannot write: " + (err ? std::strerror(err) : "write failed") +
+                             " (the earlier file, if any, is unchanged)");
   }
-  if (std::rename(tmp.c_str(), path_.c_str()) != 0)
-    throw std::runtime_error(path_ + ": cannot replace: " + std::strerror(errno));
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error(path + ": cannot replace: " + std::strerror(errno));
 }
 
 std::string cache_block(const std::string& key, io::DayNumber first, io::DayNumber last) {

@@ -44,18 +44,17 @@ void build_gauges_csv(const RunConfig& cfg, const std::vector<std::string>& file
         g.skipped_rows, cfg.stations.empty() ? "built-in Qinghai list" : cfg.stations.c_str(), ids.c_str(),
         g.skipped.size() > 10 ? " ..." : "");
   }
-  const std::string tmp = path + ".part";
-  FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) throw std::runtime_error(tmp + ": cannot write");
-  std::fprintf(f, "station_id,date,value\n");
+  std::string text = "station_id,date,value\n";
   const size_t nt = g.days.size();
+  char line[96];
   for (size_t s = 0; s < g.ids.size(); ++s)
     for (size_t t = 0; t < nt; ++t) {
       const float v = g.mm[s * nt + t];
-      if (!std::isnan(v)) std::fprintf(f, "%s,%s,%.9g\n", g.ids[s].c_str(), io::format_date(g.days[t]).c_str(), v);
+      if (std::isnan(v)) continue;
+      std::snprintf(line, sizeof line, ",%s,%.9g\n", io::format_date(g.days[t]).c_str(), v);
+      text += g.ids[s] + line;
     }
-  if (std::fclose(f) != 0) throw std::runtime_error(tmp + ": write failed");
-  std::filesystem::rename(tmp, path);
+  write_text_file(path, text);
 }
 
 Series load_gauges_csv(const std::string& path, io::DayNumber first, io::DayNumber last) {

@@ -22,6 +22,11 @@ std::vector<std::string> match_files(const std::vector<std::string>& patterns);
 // "size mtime_ns path" lines: what the manifest records of the input files.
 std::string stamp_files(const std::vector<std::string>& files);
 
+// Writes `text` to path + ".part" and renames it to `path`. A failed write (a
+// full disk) removes the .part and throws naming `path` and the cause
+// ("No space left on device"); `path` keeps its earlier content.
+void write_text_file(const std::string& path, const std::string& text);
+
 // <out>/cache/manifest.txt: one block of text per cached artifact. A block
 // holds the settings that determine the artifact, the input files' stamps and
 // a `days FIRST LAST` line (the range the artifact holds).
