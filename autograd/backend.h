@@ -1,9 +1,9 @@
 // Per-device kernel table: the one place where ops pick an implementation.
 // Every op calls backend(t.device()).<entry>(...). The CPU table points at the
-// *_cpu kernels; the CUDA table starts out with entries that throw a clear
-// error, and the CUDA backend plugs in by calling register_backend(Device::CUDA,
-// table) with its own launchers (e.g. from an autograd/backend_cuda.cpp built
-// under RAINFUSE_HAVE_CUDA). Signatures mirror the kernel headers.
+// *_cpu kernels. The CUDA table is autograd/backend_cuda.cpp's launchers in a
+// build with RAINFUSE_HAVE_CUDA, otherwise entries that throw a clear error;
+// the kernel simulator's tests replace it with register_backend(Device::CUDA,
+// table) (tests/sim/device). Signatures mirror the kernel headers.
 #pragma once
 #include <cstdint>
 

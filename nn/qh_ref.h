@@ -1,5 +1,5 @@
-// The reference fusion model qh-ref (/work/shared/reference-model.md, also
-// docs/engine.md): conv1 -> conv2 -> windowed attention -> two ConvLSTMs
+// The reference fusion model qh-ref (specified in docs/engine.md and
+// docs/model.md): conv1 -> conv2 -> windowed attention -> two ConvLSTMs
 // meeting at the centre day -> 1x1 head.
 //
 //   X [B, 8, T, H, W] float32  ->  Y [B, 1, H, W]

@@ -1,6 +1,6 @@
 // Shared by the qh-ref model benchmarks (ours and the LibTorch twin, built as
 // separate executables so that each process's peak RSS is its own):
-// the benchmark shapes of /work/shared/reference-model.md, their FLOP counts,
+// the benchmark shapes of qh-ref (docs/performance.md), their FLOP counts,
 // and the process's peak resident memory.
 #pragma once
 #include <benchmark/benchmark.h>

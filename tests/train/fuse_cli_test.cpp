@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 #include <netcdf.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +34,7 @@
 #include "train/data/model_input.h"
 #include "train/pipeline/run_lock.h"
 
+#include "tests/train/fault_util.h"
 #include "tests/train/temp_dir.h"
 
 namespace rf::pipe {
@@ -152,14 +152,10 @@ TEST_F(FuseCli, FullDiskFailsClearlyAndARerunCompletes) {
   const fs::path a19 = a / "run/fused/rainfuse_2019.nc", a20 = a / "run/fused/rainfuse_2020.nc";
   const fs::path d = make_run("full_d"), fused = d / "run/fused";
   fs::create_directories(fused);
-  auto pages = [](uintmax_t bytes) { return (bytes + 4095) / 4096 * 4096; };
-  const uintmax_t room = pages(fs::file_size(a19)) + 4096 + pages(fs::file_size(a20) / 2);
-  if (mount("tmpfs", fused.c_str(), "tmpfs", 0, ("size=" + std::to_string(room)).c_str()) != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs (" << std::strerror(errno) << "): needs root";
-  struct Unmount {
-    std::string at;
-    ~Unmount() { umount2(at.c_str(), MNT_DETACH); }
-  } unmount{fused.string()};
+  using rf::testing::tmpfs_pages;
+  const uintmax_t room = tmpfs_pages(fs::file_size(a19)) + 4096 + tmpfs_pages(fs::file_size(a20) / 2);
+  rf::testing::SmallFs disk(fused, room);
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (" << disk.why_not() << "): needs root";
   const auto [rc1, log1] = sh("cd " + d.string() + " && " + binary() + kFuse);
   EXPECT_EQ(rc1, 1) << log1;
   EXPECT_NE(log1.find((fused / "rainfuse_2020.nc").string()), std::string::npos) << log1;
@@ -168,8 +164,7 @@ TEST_F(FuseCli, FullDiskFailsClearlyAndARerunCompletes) {
   EXPECT_TRUE(fs::exists(fused / "rainfuse_2019.nc.crc32"));
   EXPECT_FALSE(fs::exists(fused / "rainfuse_2020.nc"));
   // Space freed: the rerun keeps 2019 and writes 2020.
-  ASSERT_EQ(mount("tmpfs", fused.c_str(), "tmpfs", MS_REMOUNT, ("size=" + std::to_string(4 * room)).c_str()), 0)
-      << std::strerror(errno);
+  ASSERT_EQ(disk.resize(4 * room), "");
   const auto [rc2, log2] = sh("cd " + d.string() + " && " + binary() + kFuse);
   ASSERT_EQ(rc2, 0) << log2;
   EXPECT_NE(log2.find("exists (checksum verified), skipped"), std::string::npos) << log2;
@@ -186,15 +181,7 @@ TEST_F(FuseCli, KilledAtRandomMomentsThenRerunGivesTheUninterruptedFiles) {
   ASSERT_TRUE(fs::exists(binary())) << "RAINFUSE_BINARY not set or missing";
   const fs::path a = make_run("rand_a"), b = make_run("rand_b");
   auto start = [&](const fs::path& dir) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-      const std::string log = (dir / "fuse.log").string();
-      if (!freopen(log.c_str(), "a", stdout) || !freopen(log.c_str(), "a", stderr) || chdir(dir.c_str()) != 0)
-        _exit(127);
-      execl(binary(), binary(), "fuse", "--config", "run.toml", (char*)nullptr);
-      _exit(127);
-    }
-    return pid;
+    return rf::testing::spawn_in(dir, "fuse.log", binary(), {"fuse", "--config", "run.toml"});
   };
   int st = 0;
   const auto t0 = std::chrono::steady_clock::now();

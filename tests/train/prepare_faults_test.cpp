@@ -9,7 +9,6 @@
 //   bytes.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +28,7 @@
 #include "io/synth/synth.h"
 #include "train/config/run_config.h"
 
+#include "tests/train/fault_util.h"
 #include "tests/train/temp_dir.h"
 
 namespace rf::pipe {
@@ -55,14 +55,7 @@ std::map<std::string, std::string> files_under(const fs::path& dir) {
 
 // Starts `rainfuse prepare` in dir (output to dir/prepare.log); returns its pid.
 pid_t start_prepare(const fs::path& dir) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string log = (dir / "prepare.log").string();
-    if (!freopen(log.c_str(), "a", stdout) || !freopen(log.c_str(), "a", stderr) || chdir(dir.c_str()) != 0) _exit(127);
-    execl(binary(), binary(), "prepare", "--config", "run.toml", (char*)nullptr);
-    _exit(127);
-  }
-  return pid;
+  return rf::testing::spawn_in(dir, "prepare.log", binary(), {"prepare", "--config", "run.toml"});
 }
 
 // A 9-day ERA5 + IMERG + GLDAS twin over the turn of 2019/2020 and run
@@ -155,18 +148,14 @@ TEST(PrepareFullDisk, FailsClearlyKeepsWhatWasDoneAndARerunCompletes) {
   const fs::path a = twin.make_run("a");
   ASSERT_EQ(run_to_end(a), 0);
   const auto want = files_under(a / "run/cache");
-  auto pages = [](uintmax_t bytes) { return (bytes + 4095) / 4096 * 4096; };
+  using rf::testing::tmpfs_pages;
   uintmax_t total = 0, largest = 0;
-  for (const auto& [name, bytes] : want) total += pages(bytes.size()) + 4096, largest = std::max<uintmax_t>(largest, bytes.size());
-  const uintmax_t room = total - pages(largest / 2) - 4096 * want.size() / 2;
+  for (const auto& [name, bytes] : want)
+    total += tmpfs_pages(bytes.size()) + 4096, largest = std::max<uintmax_t>(largest, bytes.size());
+  const uintmax_t room = total - tmpfs_pages(largest / 2) - 4096 * want.size() / 2;
   const fs::path d = twin.make_run("d"), cache = d / "run/cache";
-  fs::create_directories(cache);
-  if (mount("tmpfs", cache.c_str(), "tmpfs", 0, ("size=" + std::to_string(room)).c_str()) != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs (" << std::strerror(errno) << "): needs root";
-  struct Unmount {
-    std::string at;
-    ~Unmount() { umount2(at.c_str(), MNT_DETACH); }
-  } unmount{cache.string()};
+  rf::testing::SmallFs disk(cache, room);
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (" << disk.why_not() << "): needs root";
   EXPECT_EQ(run_to_end(d), 1);
   const std::string log1 = files_under(d).at("prepare.log");
   EXPECT_NE(log1.find("No space left on device"), std::string::npos) << log1;
@@ -182,8 +171,7 @@ TEST(PrepareFullDisk, FailsClearlyKeepsWhatWasDoneAndARerunCompletes) {
   }
   EXPECT_GE(kept, 1) << "nothing was finished before the disk filled";
   // Space freed: the rerun completes to the uninterrupted bytes.
-  ASSERT_EQ(mount("tmpfs", cache.c_str(), "tmpfs", MS_REMOUNT, ("size=" + std::to_string(4 * total)).c_str()), 0)
-      << std::strerror(errno);
+  ASSERT_EQ(disk.resize(4 * total), "");
   fs::remove(d / "prepare.log");
   ASSERT_EQ(run_to_end(d), 0) << files_under(d).at("prepare.log");
   expect_same_cache(a, d, "a full disk and a rerun");

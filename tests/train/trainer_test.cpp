@@ -7,7 +7,6 @@
 #include <omp.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,6 +24,7 @@
 #include <thread>
 
 #include "nn/memory_plan.h"
+#include "tests/train/fault_util.h"
 #include "train/fit/fit_model.h"
 #include "train/fit/folds.h"
 #include "train/fit/oof.h"
@@ -147,6 +147,17 @@ std::map<std::string, std::string> result_files(const std::string& out) {
   return files;
 }
 
+// cut's result files are ref's, byte for byte, and no more.
+void expect_same_results(const std::string& ref, const std::string& cut, const std::string& after) {
+  const auto a = result_files(ref), b = result_files(cut);
+  ASSERT_GT(a.size(), 10u);
+  for (const auto& [name, bytes] : a) {
+    ASSERT_TRUE(b.count(name)) << name << " missing after " << after;
+    EXPECT_TRUE(b.at(name) == bytes) << name << " differs after " << after;
+  }
+  for (const auto& [name, bytes] : b) EXPECT_TRUE(a.count(name)) << "stray file after " << after << ": " << name;
+}
+
 // Four epochs of 8 steps cut the training loss clearly, with the loss at every
 // training station of a patch (random patches) or at the sampled station only
 // (loss_pixels = "anchor", gauge-centred patches).
@@ -235,9 +246,9 @@ TEST(Trainer, MemoryBudgetPicksAPlanOrSaysNoneFits) {
   const nn::QhRefConfig model = nn::QhRefConfig::by_name(cfg.model);
   const int64_t plain = nn::predict_step_peak(model, nn::RecomputePlan(), {cfg.batch, cfg.patch, cfg.patch, true});
   cfg.memory_budget = std::to_string(plain * 9 / 10);  // bytes: the plain step does not fit
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   run_training(cfg, p, false);
-  const std::string log = testing::internal::GetCapturedStderr();
+  const std::string log = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(log.find("memory budget " + cfg.memory_budget + ": recompute plan layers"), std::string::npos) << log;
   fs::remove_all(cfg.out_dir);
   cfg.out_dir = temp_dir("budget_none");
@@ -394,13 +405,7 @@ TEST(Trainer, KillAndResumeGivesIdenticalFiles) {
   ASSERT_TRUE(WIFEXITED(st_ref) && WEXITSTATUS(st_ref) == 0);
   ASSERT_TRUE(WIFEXITED(st_res) && WEXITSTATUS(st_res) == 0);
 
-  const auto a = result_files(ref), b = result_files(cut);
-  ASSERT_GT(a.size(), 10u);
-  for (const auto& [name, bytes] : a) {
-    ASSERT_TRUE(b.count(name)) << name << " missing after resume";
-    EXPECT_TRUE(b.at(name) == bytes) << name << " differs after kill + resume";
-  }
-  for (const auto& [name, bytes] : b) EXPECT_TRUE(a.count(name)) << "stray file after resume: " << name;
+  expect_same_results(ref, cut, "kill + resume");
   fs::remove_all(ref);
   fs::remove_all(cut);
 }
@@ -426,13 +431,7 @@ TEST(Trainer, KilledAtRandomMomentsThenResumeGivesIdenticalFiles) {
   const int st_ref = wait_child(ref_pid);
   ASSERT_TRUE(WIFEXITED(st_ref) && WEXITSTATUS(st_ref) == 0);
   ASSERT_TRUE(WIFEXITED(st_res) && WEXITSTATUS(st_res) == 0);
-  const auto a = result_files(ref), b = result_files(cut);
-  ASSERT_GT(a.size(), 10u);
-  for (const auto& [name, bytes] : a) {
-    ASSERT_TRUE(b.count(name)) << name << " missing after resume";
-    EXPECT_TRUE(b.at(name) == bytes) << name << " differs after the kills + resume";
-  }
-  for (const auto& [name, bytes] : b) EXPECT_TRUE(a.count(name)) << "stray file after resume: " << name;
+  expect_same_results(ref, cut, "the kills + resume");
   RecordProperty("kills_mid_run", killed);
   fs::remove_all(ref);
   fs::remove_all(cut);
@@ -448,18 +447,13 @@ TEST(Trainer, FullDiskFailsClearlyAndAResumeCompletes) {
   cfg.folds = 3;
   cfg.source_sets = {{"era5", "gldas"}};
   run_training(cfg, p, false);
-  const auto want = result_files(cfg.out_dir);
   uintmax_t total = 0;
   for (const auto& e : fs::recursive_directory_iterator(cfg.out_dir))
-    if (e.is_regular_file()) total += (e.file_size() + 4095) / 4096 * 4096 + 4096;
+    if (e.is_regular_file()) total += rf::testing::tmpfs_pages(e.file_size()) + 4096;
   const std::string ref = cfg.out_dir;
   cfg.out_dir = temp_dir("disk_cut");
-  if (mount("tmpfs", cfg.out_dir.c_str(), "tmpfs", 0, ("size=" + std::to_string(total / 2)).c_str()) != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs (" << std::strerror(errno) << "): needs root";
-  struct Unmount {
-    std::string at;
-    ~Unmount() { umount2(at.c_str(), MNT_DETACH); }
-  } unmount{cfg.out_dir};
+  rf::testing::SmallFs disk(cfg.out_dir, total / 2);
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a tmpfs (" << disk.why_not() << "): needs root";
   std::string error;
   try {
     run_training(cfg, p, false);
@@ -469,15 +463,9 @@ TEST(Trainer, FullDiskFailsClearlyAndAResumeCompletes) {
   EXPECT_NE(error.find("No space left on device"), std::string::npos) << error;
   EXPECT_NE(error.find(cfg.out_dir), std::string::npos) << error;
   RecordProperty("error", error);
-  ASSERT_EQ(mount("tmpfs", cfg.out_dir.c_str(), "tmpfs", MS_REMOUNT, ("size=" + std::to_string(4 * total)).c_str()), 0)
-      << std::strerror(errno);
+  ASSERT_EQ(disk.resize(4 * total), "");
   run_training(cfg, p, true);
-  const auto got = result_files(cfg.out_dir);
-  for (const auto& [name, bytes] : want) {
-    ASSERT_TRUE(got.count(name)) << name << " missing after the full disk and the resume";
-    EXPECT_TRUE(got.at(name) == bytes) << name << " differs after the full disk and the resume";
-  }
-  for (const auto& [name, bytes] : got) EXPECT_TRUE(want.count(name)) << "stray file: " << name;
+  expect_same_results(ref, cfg.out_dir, "the full disk and the resume");
   fs::remove_all(ref);
 }
 

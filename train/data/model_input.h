@@ -1,5 +1,5 @@
 // Assembling qh-ref inputs and targets from Prepared data
-// (/work/shared/reference-model.md "Input"):
+// (docs/model.md gives the channels of every configuration):
 //   X [8][T=7][h][w]: channels 0-4 log1p(source mm/day) z-scored, 5 elevation
 //   z-scored, 6-7 sin/cos(2*pi*doy/365.25); a missing value (NaN, a day outside
 //   the period, or a source not in the model's source set) becomes 0 after

@@ -159,8 +159,7 @@ void commit_file(const std::string& tmp, const std::string& path) {
   fsync_path(dir.empty() ? "." : dir, true);
 }
 
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  const std::string tmp = tmp_name(path);
+void write_file_checked(const std::string& tmp, const std::string& path, const std::string& bytes) {
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) throw std::runtime_error(path + ": cannot create " + tmp + ": " + std::strerror(errno));
   errno = 0;
@@ -173,6 +172,11 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
     throw std::runtime_error(path + ": cannot write: " + (err ? std::strerror(err) : "write failed") +
                              " (the earlier file, if any, is unchanged)");
   }
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  const std::string tmp = tmp_name(path);
+  write_file_checked(tmp, path, bytes);
   commit_file(tmp, path);
 }
 

@@ -43,6 +43,9 @@ TrainState read_checkpoint_state(const std::string& path);
 // Atomic publication of a file written at `tmp` (same directory as `path`).
 void commit_file(const std::string& tmp, const std::string& path);
 void write_file_atomic(const std::string& path, const std::string& bytes);
+// `bytes` into `tmp`, every write, the flush and the close checked; on failure
+// tmp is removed and the error names `path` and the cause (a full disk).
+void write_file_checked(const std::string& tmp, const std::string& path, const std::string& bytes);
 // QhRef::save through a temp name + commit_file.
 void save_model_atomic(const nn::QhRef& model, const std::string& path);
 // Removes the temp files a killed run left in `dir` (names containing ".tmp").

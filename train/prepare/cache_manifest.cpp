@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "io/checksum.h"
+#include "train/fit/checkpoint.h"
 #include "train/pipeline/log.h"
 #include "train/prepare/prepare_steps.h"
 
@@ -84,19 +85,10 @@ void Manifest::save() const {
 }
 
 void write_text_file(const std::string& path, const std::string& text) {
+  // A fixed temporary name: the next run (the run lock makes it the only one)
+  // writes over what a killed one left.
   const std::string tmp = path + ".part";
-  FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) throw std::runtime_error(path + ": cannot write " + tmp + ": " + std::strerror(errno));
-  errno = 0;
-  const bool wrote = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0;
-  int err = errno;
-  const bool closed = std::fclose(f) == 0;
-  if (!err) err = errno;
-  if (!wrote || !closed) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error(path + ": cannot write: " + (err ? std::strerror(err) : "write failed") +
-                             " (the earlier file, if any, is unchanged)");
-  }
+  write_file_checked(tmp, path, text);
   if (std::rename(tmp.c_str(), path.c_str()) != 0)
     throw std::runtime_error(path + ": cannot replace: " + std::strerror(errno));
 }

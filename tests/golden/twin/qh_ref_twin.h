@@ -1,4 +1,4 @@
-// The LibTorch twin of qh-ref (/work/shared/reference-model.md), written the
+// The LibTorch twin of qh-ref (docs/engine.md), written the
 // way a LibTorch user would: torch::nn modules whose named_parameters() are
 // exactly the checkpoint names of the spec (conv1.weight, attn.qkv.bias,
 // lstm_fwd.weight, head.fc1.weight, ...). It is the reference the golden tests
