@@ -28,7 +28,6 @@ std::string non_finite_note(const char* op, const char* what, size_t i, const Te
 // ---- non-finite diagnosis ------------------------------------------------------------
 FiniteCheck::FiniteCheck() : prev_(t_finite_check) { t_finite_check = true; }
 FiniteCheck::~FiniteCheck() { t_finite_check = prev_; }
-bool finite_check_enabled() { return t_finite_check; }
 
 int64_t count_non_finite(const Tensor& t) {
   if (!t.defined()) return 0;

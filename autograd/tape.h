@@ -134,7 +134,6 @@ class FiniteCheck {
  private:
   bool prev_;
 };
-bool finite_check_enabled();
 int64_t count_non_finite(const Tensor& t);  // NaN and inf values of t (any device)
 
 }  // namespace rf

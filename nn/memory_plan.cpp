@@ -19,8 +19,7 @@ namespace {
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 using Regions = RecomputePlan::Regions;
 
-// Steps of the longer ConvLSTM direction and of both together.
-int lstm_reach(const QhRefConfig& c) { return std::max(c.t_center + 1, c.time_steps - c.t_center); }
+// ConvLSTM steps of both directions together (they meet at t_center).
 int lstm_steps(const QhRefConfig& c) { return c.time_steps + 1; }
 
 }  // namespace
@@ -82,28 +81,25 @@ double predict_step_time(const QhRefConfig& c, const RecomputePlan& plan, const 
   double head = 2.0 * (2 * c.hidden * c.head_hidden + c.head_hidden);
   const int64_t Hp = round_up(s.H, c.window);
   if (s.anchored) {  // ConvLSTMs on a (2R+1)^2 box, the head at one pixel, per sample
-    const double box = std::pow(2.0 * lstm_reach(c) + 1, 2), px = double(Hp) * double(round_up(s.W, c.window));
+    const double box = std::pow(2.0 * c.lstm_reach() + 1, 2), px = double(Hp) * double(round_up(s.W, c.window));
     lstm *= std::min(1.0, box / px);
     head /= px;
   }
   // Rows each layer computes: the whole padded grid, or each band with its context.
-  double r_conv1 = double(Hp), r_conv2 = double(Hp), r_seq = double(Hp);
+  double r_conv = double(Hp), r_seq = double(Hp);
   const int64_t b = s.anchored ? 0 : plan.band_rows;
   if (b > 0 && b < s.H) {
-    const int64_t seq_halo = round_up(lstm_reach(c), c.window);
-    r_conv1 = r_conv2 = r_seq = 0;
+    r_conv = r_seq = 0;
     for (int64_t r0 = 0; r0 < s.H; r0 += b) {
-      const int64_t p1 = round_up(std::min(s.H, r0 + b), c.window);
-      const int64_t s0 = std::max<int64_t>(0, r0 - seq_halo), s1 = std::min(Hp, p1 + seq_halo);
-      const int64_t x0 = std::max<int64_t>(0, s0 - 2), x1 = std::min(Hp, s1 + 2);
-      r_conv1 += double(x1 - x0), r_conv2 += double(x1 - x0), r_seq += double(s1 - s0);
+      const BandRows rows = band_rows(c, s.H, r0, std::min(s.H, r0 + b));
+      r_conv += double(rows.x1 - rows.x0), r_seq += double(rows.s1 - rows.s0);
     }
   }
   const double seq = (attn + lstm) * r_seq;
   double rerun = 0;
   if (plan.regions != Regions::none) rerun = seq;
   const double plain = 3 * (conv1 + conv2 + attn + lstm + head) * double(Hp);
-  return (3 * (conv1 * r_conv1 + conv2 * r_conv2 + seq + head * double(Hp)) + rerun) / plain;
+  return (3 * ((conv1 + conv2) * r_conv + seq + head * double(Hp)) + rerun) / plain;
 }
 
 std::vector<PlannedStep> candidate_plans(const QhRefConfig& c, const StepShape& s) {
@@ -147,6 +143,13 @@ PlannedStep plan_for_budget(const QhRefConfig& c, const StepShape& s, int64_t bu
   throw std::runtime_error("memory budget " + format_bytes(budget) + ": no recompute plan fits a training step of [" +
                            std::to_string(s.B) + ", " + std::to_string(s.H) + " x " + std::to_string(s.W) +
                            "]; the smallest is " + smallest_plan + " at a predicted " + format_bytes(smallest));
+}
+
+std::string describe(const PlannedStep& p) {
+  char t[32];
+  std::snprintf(t, sizeof t, "%.2f", p.predicted_time);
+  return "recompute plan " + p.plan.str() + ", predicted peak " + format_bytes(p.predicted_peak) + ", ~" + t +
+         "x the plain step's time";
 }
 
 int64_t parse_bytes(const std::string& text) {

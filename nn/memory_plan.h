@@ -44,6 +44,9 @@ std::vector<PlannedStep> candidate_plans(const QhRefConfig& config, const StepSh
 // std::runtime_error listing the smallest predicted peak when none fits.
 PlannedStep plan_for_budget(const QhRefConfig& config, const StepShape& shape, int64_t budget_bytes);
 
+// "recompute plan bands64, predicted peak 1.89 GiB, ~1.27x the plain step's time"
+std::string describe(const PlannedStep& step);
+
 // "4GiB", "512 MiB", "1.5GiB", "2G" (binary), "4GB" (decimal), "1000000" (bytes).
 // Throws std::runtime_error naming the text.
 int64_t parse_bytes(const std::string& text);

@@ -122,7 +122,7 @@ Tensor QhRef::forward_anchored(const Tensor& x, const Anchors& anchors, bool tra
   // R steps: the anchor of a (2R+1)^2 box keeps its exact value. A box
   // clamped against the padded input's edge has the zero padding forward()
   // has there.
-  const int64_t R = std::max(cfg_.t_center + 1, cfg_.time_steps - cfg_.t_center);
+  const int64_t R = cfg_.lstm_reach();
   LstmBoxes box{{}, {}, std::min(2 * R + 1, Hp), std::min(2 * R + 1, Wp)};
   for (const auto& a : anchors) {
     const int64_t r0 = std::clamp(a[0] - R, int64_t(0), Hp - box.box_h), c0 = std::clamp(a[1] - R, int64_t(0), Wp - box.box_w);
@@ -224,11 +224,13 @@ void QhRef::set_recompute(int batch_chunk) {
   set_recompute_plan(p);
 }
 
-int64_t QhRef::band_halo() const {
-  // The ConvLSTM's R steps of 3x3 reach R px: whole windows of attention
-  // output; conv1 and conv2 (3x3x3) add 1 px each.
-  const int64_t R = std::max(cfg_.t_center + 1, cfg_.time_steps - cfg_.t_center);
-  return round_up(R, cfg_.window) + 2;
+BandRows band_rows(const QhRefConfig& c, int64_t H, int64_t r0, int64_t r1) {
+  const int64_t Hp = round_up(H, c.window), halo = round_up(c.lstm_reach(), c.window);
+  BandRows b;
+  b.p1 = std::min(Hp, round_up(r1, c.window));
+  b.s0 = std::max<int64_t>(0, r0 - halo), b.s1 = std::min(Hp, b.p1 + halo);
+  b.x0 = std::max<int64_t>(0, b.s0 - 2), b.x1 = std::min(Hp, b.s1 + 2);
+  return b;
 }
 
 Tensor QhRef::forward_rows(const Tensor& x, int64_t r0, int64_t r1, bool training) const {
@@ -237,15 +239,11 @@ Tensor QhRef::forward_rows(const Tensor& x, int64_t r0, int64_t r1, bool trainin
   if (r0 < 0 || r1 > H || r0 >= r1 || r0 % win)
     throw std::runtime_error("qh-ref: rows [" + std::to_string(r0) + ", " + std::to_string(r1) + ") of a grid of " +
                              std::to_string(H) + " rows (r0 a multiple of " + std::to_string(win) + ")");
-  const int64_t Hp = round_up(H, win), Wp = round_up(W, win), p1 = round_up(r1, win);
-  const int64_t seq_halo = band_halo() - 2;
-  // Rows of the padded grid: attention/ConvLSTM [s0, s1), conv input [x0, x1).
-  const int64_t s0 = std::max<int64_t>(0, r0 - seq_halo), s1 = std::min(Hp, p1 + seq_halo);
-  const int64_t x0 = std::max<int64_t>(0, s0 - 2), x1 = std::min(Hp, s1 + 2);
+  const BandRows b = band_rows(cfg_, H, r0, r1);
   // Rows >= H are forward()'s zero padding; zeros beyond the band's edge only
   // corrupt the context rows, which are cut away.
-  const Tensor xb = pad_hw(narrow(x, 3, x0, std::min(x1, H) - x0), x1 - x0, Wp);
-  const RowBand band{s0 - x0, s1 - s0, r0 - s0, p1 - r0};
+  const Tensor xb = pad_hw(narrow(x, 3, b.x0, std::min(b.x1, H) - b.x0), b.x1 - b.x0, round_up(W, win));
+  const RowBand band{b.s0 - b.x0, b.s1 - b.s0, r0 - b.s0, b.p1 - r0};
   Tensor y = crop_hw(after_conv1(conv1_.forward(xb, /*relu=*/true), training, nullptr, &band), r1 - r0, W);
   if (cfg_.residual_channel < 0) return y;
   return add(y, narrow(select_time(narrow(x, 1, cfg_.residual_channel, 1), cfg_.t_center), 2, r0, r1 - r0));

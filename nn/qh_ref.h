@@ -16,6 +16,7 @@
 //   lstm_bwd.weight [128,64,3,3] lstm_bwd.bias [128]
 //   head.fc1.weight [32,64] head.fc1.bias [32]   head.fc2.weight [1,32] head.fc2.bias [1]
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -54,7 +55,19 @@ struct QhRefConfig {
   // correction to, in log1p space), "qh-fuse-mm" (the same in mm). Throws
   // std::runtime_error for an unknown name.
   static QhRefConfig by_name(const std::string& name);
+  // Steps of the longer ConvLSTM direction: how far (px) the ConvLSTMs reach.
+  int lstm_reach() const { return std::max(t_center + 1, time_steps - t_center); }
 };
+
+// The rows of the padded grid (H rounded up to the window) that output rows
+// [r0, r1) depend on (QhRef::forward_rows): the ConvLSTMs reach lstm_reach()
+// rows, rounded up to whole attention windows: attention and ConvLSTMs run on
+// [s0, s1); conv1 and conv2 (3x3x3) add one row each: input rows [x0, x1);
+// p1 = r1 rounded up to the window. Cut at the grid's edge.
+struct BandRows {
+  int64_t x0, x1, s0, s1, p1;
+};
+BandRows band_rows(const QhRefConfig& config, int64_t H, int64_t r0, int64_t r1);
 
 class QhRef {
  public:
@@ -120,8 +133,6 @@ class QhRef {
   // ConvLSTMs one window (the ConvLSTMs reach 4 px). [B, 1, r1 - r0, W]; the
   // same values as forward(x, false)'s rows, dropout masks aside.
   Tensor forward_rows(const Tensor& x, int64_t r0, int64_t r1, bool training) const;
-  // Rows of context forward_rows reads above and below its band.
-  int64_t band_halo() const;
 
   // safetensors checkpoints (names and shapes must match exactly).
   void save(const std::string& path) const;

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -157,6 +158,11 @@ TEST_F(GoldenQhRef, BandsAndRegionsUnderRecompute) { check_forward_and_grad(1, 6
 
 TEST_F(GoldenQhRef, MemoryBudgetAgainstTheCheckpointedTwin) {
   check_forward_and_grad(2, 40, 16, 15, "--memory-budget 20MiB", /*twin_checkpointed=*/true);
+  // The plain step (~22 MiB here) does not fit: the planner chose a recompute plan and said which.
+  std::ifstream f(path("stderr.txt"));
+  const std::string said((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_NE(said.find("memory budget 20MiB: recompute plan "), std::string::npos) << said;
+  EXPECT_EQ(said.find("recompute plan none"), std::string::npos) << said;
 }
 
 // The other direction: weights written by the twin (torch default init from

@@ -100,8 +100,7 @@ int run_grad(const Argv& argv) {
     const nn::PlannedStep p =
         nn::plan_for_budget(model.config(), {x.size(0), x.size(3), x.size(4), false}, nn::parse_bytes(budget));
     model.set_recompute_plan(p.plan);
-    std::fprintf(stderr, "memory budget %s: recompute plan %s, predicted peak %s, ~%.2fx the plain step's time\n",
-                 budget.c_str(), p.plan.str().c_str(), nn::format_bytes(p.predicted_peak).c_str(), p.predicted_time);
+    std::fprintf(stderr, "memory budget %s: %s\n", budget.c_str(), nn::describe(p).c_str());
   }
   const float loss = nn::loss_backward(model, x, t, Tensor(), /*training=*/false);
   std::vector<NamedTensor> out;

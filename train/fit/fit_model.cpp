@@ -155,9 +155,7 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
     const nn::StepShape shape{cfg.batch, cfg.patch, cfg.patch, cfg.loss_pixels == "anchor"};
     const nn::PlannedStep plan = nn::plan_for_budget(model.config(), shape, nn::parse_bytes(cfg.memory_budget));
     model.set_recompute_plan(plan.plan);
-    log("%s: memory budget %s: recompute plan %s, predicted step peak %s, ~%.2fx the plain step's time",
-        job.label.c_str(), cfg.memory_budget.c_str(), plan.plan.str().c_str(),
-        nn::format_bytes(plan.predicted_peak).c_str(), plan.predicted_time);
+    log("%s: memory budget %s: %s", job.label.c_str(), cfg.memory_budget.c_str(), nn::describe(plan).c_str());
   } else {
     model.set_recompute(cfg.recompute);
   }
