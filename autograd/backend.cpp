@@ -61,6 +61,8 @@ Backend make_cpu() {
   b.mse_forward = masked_mse_forward_cpu;
   b.mse_backward = masked_mse_backward_cpu;
   b.adam_step = adam_step_cpu;
+  b.to_bf16 = to_bf16_cpu;
+  b.from_bf16 = from_bf16_cpu;
   b.copy_strided = copy_strided_cpu;
   b.to_host = memcpy_floats;
   b.from_host = memcpy_floats;
@@ -104,6 +106,8 @@ Backend make_missing_cuda() {
   RF_MISSING(mse_forward);
   RF_MISSING(mse_backward);
   RF_MISSING(adam_step);
+  RF_MISSING(to_bf16);
+  RF_MISSING(from_bf16);
   RF_MISSING(copy_strided);
   RF_MISSING(to_host);
   RF_MISSING(from_host);

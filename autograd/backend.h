@@ -14,6 +14,7 @@
 #include "kernels/convlstm/convlstm.h"
 #include "kernels/convlstm/convlstm_cuda.h"  // PlaneView / PlaneOut (no CUDA headers)
 #include "kernels/dropout/dropout.h"
+#include "kernels/elementwise/elementwise.h"
 #include "kernels/layernorm/layernorm.h"
 #include "kernels/optim/adam.h"
 #include "kernels/pointwise/pointwise.h"
@@ -55,6 +56,10 @@ struct Backend {
   void (*mse_backward)(int64_t n, const float* y, const float* t, const float* mask, double count,
                        float grad_loss, float* dy, bool acc);
   void (*adam_step)(int64_t n, const kernels::AdamParams&, float* p, const float* g, float* m, float* v);
+  // Saved activations kept in bf16 (autograd/saved.h): n floats to n bf16
+  // (round to nearest even) and back.
+  void (*to_bf16)(int64_t n, const float* x, uint16_t* y);
+  void (*from_bf16)(int64_t n, const uint16_t* x, float* y);
   // Strided block copy: planes x rows rows of `len` floats; row (p, r) starts
   // at src + p*src_plane + r*src_row and dst + p*dst_plane + r*dst_row.
   // add = true adds into dst. (Channel concat, narrow, pad/crop of H and W.)

@@ -182,6 +182,8 @@ struct Ops {
   static void adam_step(int64_t n, const kernels::AdamParams& a, float* p, const float* g, float* m, float* v) {
     kernels::adam_step_cuda(n, a, p, g, m, v, kStream);
   }
+  static void to_bf16(int64_t n, const float* x, uint16_t* y) { kernels::to_bf16_cuda(n, x, y, kStream); }
+  static void from_bf16(int64_t n, const uint16_t* x, float* y) { kernels::from_bf16_cuda(n, x, y, kStream); }
   static void copy_strided(int64_t planes, int64_t rows, int64_t len, const float* src, int64_t src_plane,
                            int64_t src_row, float* dst, int64_t dst_plane, int64_t dst_row, bool add) {
     kernels::copy_strided_cuda(planes, rows, len, src, src_plane, src_row, dst, dst_plane, dst_row, add, kStream);
@@ -233,6 +235,8 @@ Backend make(const char* name) {
   b.mse_forward = O::mse_forward;
   b.mse_backward = O::mse_backward;
   b.adam_step = O::adam_step;
+  b.to_bf16 = O::to_bf16;
+  b.from_bf16 = O::from_bf16;
   b.copy_strided = O::copy_strided;
   b.to_host = O::to_host;
   b.from_host = O::from_host;

@@ -5,6 +5,7 @@
 
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/saved.h"
 
 namespace rf {
 namespace {
@@ -40,8 +41,9 @@ WeightTargets weight_targets(OpRecord& r, size_t iw, size_t ib, int64_t w_numel)
 }
 
 // dy of the pre-activation: dy * (y > 0) into a fresh buffer, or dy itself.
-Tensor pre_activation_grad(const Backend& be, const Tensor& gy, const Tensor& y, bool relu) {
+Tensor pre_activation_grad(const Backend& be, const Tensor& gy, const Saved& ys, bool relu) {
   if (!relu) return gy;
+  const Tensor y = ys.get();  // bf16 keeps every sign: the mask is exact
   Tensor d = Tensor::empty(gy.shape(), gy.device());
   be.relu_backward(gy.numel(), y.data(), gy.data(), d.data(), false);
   return d;
@@ -57,16 +59,17 @@ Tensor conv_impl(const char* op, const Tensor& x, const Tensor& w, const Tensor&
                   relu ? kernels::Epilogue::ReLU : kernels::Epilogue::None);
   if (!needs_record({&x, &w, &bias})) return y;
   OpRecord r = make_record(op, {&x, &w, &bias}, {&y});
-  Tensor xs = w.requires_grad() || bias.requires_grad() ? x.detach() : Tensor();
+  Saved xs(w.requires_grad() || bias.requires_grad() ? x : Tensor());
   Tensor ws = x.requires_grad() ? w.detach() : Tensor();
-  Tensor ys = relu ? y.detach() : Tensor();
+  Saved ys(relu ? y : Tensor());
   r.backward = [s, relu, xs, ws, ys, &be](OpRecord& rec) {
     Tensor gy = pre_activation_grad(be, rec.grad_out(0), ys, relu);
-    if (GradTarget dx = rec.grad_in(0)) be.conv_backward_data(s, gy.data(), ws.data(), dx.ptr, dx.accumulate);
+    // The weight first: x unpacked from bf16 is freed before dx is allocated.
     if (rec.inputs[1] || rec.inputs[2]) {
       WeightTargets t = weight_targets(rec, 1, 2, s.w_size());
-      be.conv_backward_weight(s, xs.data(), gy.data(), t.dw, t.db, t.accumulate);
+      be.conv_backward_weight(s, xs.get().data(), gy.data(), t.dw, t.db, t.accumulate);
     }
+    if (GradTarget dx = rec.grad_in(0)) be.conv_backward_data(s, gy.data(), ws.data(), dx.ptr, dx.accumulate);
   };
   current_tape().push(std::move(r));
   return y;
@@ -117,16 +120,16 @@ Tensor linear_channels(const Tensor& x, const Tensor& w, const Tensor& bias, boo
                        relu ? kernels::Epilogue::ReLU : kernels::Epilogue::None);
   if (!needs_record({&x, &w, &bias})) return y;
   OpRecord r = make_record(op, {&x, &w, &bias}, {&y});
-  Tensor xs = w.requires_grad() || bias.requires_grad() ? x.detach() : Tensor();
+  Saved xs(w.requires_grad() || bias.requires_grad() ? x : Tensor());
   Tensor wsv = x.requires_grad() ? w.detach() : Tensor();
-  Tensor yv = relu ? y.detach() : Tensor();
+  Saved yv(relu ? y : Tensor());
   r.backward = [s, relu, xs, wsv, yv, &be](OpRecord& rec) {
     Tensor gy = pre_activation_grad(be, rec.grad_out(0), yv, relu);
-    if (GradTarget dx = rec.grad_in(0)) be.pointwise_backward_data(s, gy.data(), wsv.data(), dx.ptr, dx.accumulate);
-    if (rec.inputs[1] || rec.inputs[2]) {
+    if (rec.inputs[1] || rec.inputs[2]) {  // the weight first, as in conv
       WeightTargets t = weight_targets(rec, 1, 2, int64_t(s.Cin) * s.Cout);
-      be.pointwise_backward_weight(s, xs.data(), gy.data(), t.dw, t.db, t.accumulate);
+      be.pointwise_backward_weight(s, xs.get().data(), gy.data(), t.dw, t.db, t.accumulate);
     }
+    if (GradTarget dx = rec.grad_in(0)) be.pointwise_backward_data(s, gy.data(), wsv.data(), dx.ptr, dx.accumulate);
   };
   current_tape().push(std::move(r));
   return y;

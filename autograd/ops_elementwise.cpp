@@ -3,6 +3,7 @@
 
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/saved.h"
 
 namespace rf {
 
@@ -24,7 +25,8 @@ Tensor relu(const Tensor& x) {
   be.relu_forward(x.numel(), x.data(), y.data());
   if (!needs_record({&x})) return y;
   OpRecord r = make_record("relu", {&x}, {&y});
-  r.backward = [yv = y.detach(), &be](OpRecord& rec) {
+  r.backward = [ys = Saved(y), &be](OpRecord& rec) {
+    const Tensor yv = ys.get();  // bf16 keeps every sign: the mask is exact
     GradTarget d = rec.grad_in(0);
     be.relu_backward(yv.numel(), yv.data(), rec.grad_out(0).data(), d.ptr, d.accumulate);
   };

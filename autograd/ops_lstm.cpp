@@ -3,6 +3,7 @@
 // the kernel), i.e. exactly the kernel's inputs.
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/saved.h"
 
 namespace rf {
 
@@ -22,8 +23,8 @@ LstmState convlstm_cell(const Tensor& gates, const Tensor& c_prev) {
   be.lstm_cell_forward(s, gates.data(), c_prev.defined() ? c_prev.data() : nullptr, out.c.data(), out.h.data());
   if (!needs_record({&gates, &c_prev})) return out;
   OpRecord r = make_record(op, {&gates, &c_prev}, {&out.h, &out.c});
-  r.backward = [s, g = gates.detach(), cp = c_prev.defined() ? c_prev.detach() : Tensor(), c = out.c.detach(),
-                &be](OpRecord& rec) {
+  r.backward = [s, gs = Saved(gates), cps = Saved(c_prev), cs = Saved(out.c), &be](OpRecord& rec) {
+    const Tensor g = gs.get(), cp = cps.get(), c = cs.get();
     const Tensor &dh = rec.grad_out(0), &dc = rec.grad_out(1);
     // The kernel overwrites its outputs: write straight into fresh slots, via a temporary otherwise.
     auto target = [&](size_t i, const Tensor& like, Tensor& tmp) -> float* {

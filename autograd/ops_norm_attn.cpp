@@ -3,6 +3,7 @@
 // neither the normalised activations nor the attention matrix.
 #include "autograd/op_util.h"
 #include "autograd/ops.h"
+#include "autograd/saved.h"
 
 namespace rf {
 
@@ -25,7 +26,8 @@ Tensor layer_norm_channels(const Tensor& x, const Tensor& gamma, const Tensor& b
   Tensor mean = Tensor::empty(Shape{s.B, s.S}, x.device()), rstd = Tensor::empty(Shape{s.B, s.S}, x.device());
   be.layernorm_forward(s, x.data(), gamma.data(), beta.data(), y.data(), mean.data(), rstd.data());
   OpRecord r = make_record(op, {&x, &gamma, &beta}, {&y});
-  r.backward = [s, xs = x.detach(), g = gamma.detach(), mean, rstd, &be](OpRecord& rec) {
+  r.backward = [s, saved_x = Saved(x), g = gamma.detach(), mean, rstd, &be](OpRecord& rec) {
+    const Tensor xs = saved_x.get();
     GradTarget dx = rec.grad_in(0);
     Tensor sink;
     if (!dx) {  // the kernel always writes dx
@@ -66,7 +68,8 @@ Tensor window_attention(const Tensor& qkv, int heads, int win) {
   Tensor lse = Tensor::empty(Shape{s.B, heads, s.T, s.H, s.W}, qkv.device());
   be.attention_forward(s, qkv.data(), out.data(), lse.data());
   OpRecord r = make_record(op, {&qkv}, {&out});
-  r.backward = [s, q = qkv.detach(), o = out.detach(), lse, &be](OpRecord& rec) {
+  r.backward = [s, qs = Saved(qkv), os = Saved(out), lse, &be](OpRecord& rec) {
+    const Tensor q = qs.get(), o = os.get();
     GradTarget d = rec.grad_in(0);
     be.attention_backward(s, q.data(), o.data(), lse.data(), rec.grad_out(0).data(), d.ptr, d.accumulate);
   };

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "autograd/backend.h"
+#include "autograd/saved.h"
 
 namespace rf {
 namespace {
@@ -152,6 +153,7 @@ RngState& rng_state() { return t_rng; }
 std::vector<Tensor> checkpoint(const RegionFn& fn, const std::vector<Tensor>& inputs) {
   if (!t_grad_enabled || t_finite_check) return fn(inputs);  // checked: every op of the region recorded
   const RngState rng_at_start = t_rng;
+  const ActivationStorage storage = activation_storage();
   std::vector<Tensor> outputs;
   {
     NoGradGuard no_grad;
@@ -159,11 +161,11 @@ std::vector<Tensor> checkpoint(const RegionFn& fn, const std::vector<Tensor>& in
   }
   OpRecord r;
   r.name = "checkpoint";
-  std::vector<Tensor> saved;  // the inputs, detached (data only)
+  std::vector<Saved> saved;  // the inputs' data (bf16 under that storage)
   std::vector<bool> wants_grad;
   for (const Tensor& x : inputs) {
     r.inputs.push_back(x.requires_grad() ? x.slot() : nullptr);
-    saved.push_back(x.detach());
+    saved.emplace_back(x);
     wants_grad.push_back(x.requires_grad());
   }
   for (Tensor& y : outputs) {
@@ -171,11 +173,13 @@ std::vector<Tensor> checkpoint(const RegionFn& fn, const std::vector<Tensor>& in
     make_output(y);
     r.outputs.push_back(y.slot());
   }
-  r.backward = [fn, saved, wants_grad, rng_at_start](OpRecord& rec) {
-    // Rerun the region with grad on, on a fresh tape, from leaf copies of the inputs.
+  r.backward = [fn, saved, wants_grad, rng_at_start, storage](OpRecord& rec) {
+    // Rerun the region with grad on, on a fresh tape, from leaf copies of the
+    // inputs, under the activation storage of the forward.
+    ActivationStorageGuard same_storage(storage);
     std::vector<Tensor> leaves;
     for (size_t i = 0; i < saved.size(); ++i) {
-      Tensor l = saved[i].detach();
+      Tensor l = saved[i].get().detach();
       if (wants_grad[i]) l.set_requires_grad(true);
       leaves.push_back(l);
     }

@@ -102,7 +102,7 @@ double predict_step_time(const QhRefConfig& c, const RecomputePlan& plan, const 
   return (3 * ((conv1 + conv2) * r_conv + seq + head * double(Hp)) + rerun) / plain;
 }
 
-std::vector<PlannedStep> candidate_plans(const QhRefConfig& c, const StepShape& s) {
+std::vector<PlannedStep> candidate_plans(const QhRefConfig& c, const StepShape& s, bool bf16) {
   std::vector<RecomputePlan> plans;
   RecomputePlan p;
   plans.push_back(p);
@@ -123,7 +123,10 @@ std::vector<PlannedStep> candidate_plans(const QhRefConfig& c, const StepShape& 
     }
   }
   std::vector<PlannedStep> out;
-  for (const RecomputePlan& q : plans) out.push_back({q, 0, predict_step_time(c, q, s)});
+  for (RecomputePlan& q : plans) {
+    q.bf16 = bf16;  // the FLOPs are the same; packing is memory traffic (docs/memory.md)
+    out.push_back({q, 0, predict_step_time(c, q, s)});
+  }
   // Regions of single ConvLSTM steps keep more than one region per direction's
   // tape, so at equal predicted time prefer fewer regions (stable order).
   std::stable_sort(out.begin(), out.end(),
@@ -131,11 +134,11 @@ std::vector<PlannedStep> candidate_plans(const QhRefConfig& c, const StepShape& 
   return out;
 }
 
-PlannedStep plan_for_budget(const QhRefConfig& c, const StepShape& s, int64_t budget) {
+PlannedStep plan_for_budget(const QhRefConfig& c, const StepShape& s, int64_t budget, bool bf16) {
   if (budget <= 0) throw std::runtime_error("memory budget must be positive");
   int64_t smallest = -1;
   std::string smallest_plan;
-  for (PlannedStep p : candidate_plans(c, s)) {
+  for (PlannedStep p : candidate_plans(c, s, bf16)) {
     p.predicted_peak = predict_step_peak(c, p.plan, s);
     if (p.predicted_peak <= budget) return p;
     if (smallest < 0 || p.predicted_peak < smallest) smallest = p.predicted_peak, smallest_plan = p.plan.str();

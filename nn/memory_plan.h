@@ -38,11 +38,13 @@ int64_t measure_step_peak(const QhRefConfig& config, const RecomputePlan& plan, 
 int64_t predict_step_peak(const QhRefConfig& config, const RecomputePlan& plan, const StepShape& shape);
 double predict_step_time(const QhRefConfig& config, const RecomputePlan& plan, const StepShape& shape);
 
-// The plans worth trying at this shape, fastest first (peaks not yet predicted).
-std::vector<PlannedStep> candidate_plans(const QhRefConfig& config, const StepShape& shape);
+// The plans worth trying at this shape, fastest first (peaks not yet predicted);
+// bf16: every one keeps its saved activations in bf16 (RecomputePlan::bf16).
+std::vector<PlannedStep> candidate_plans(const QhRefConfig& config, const StepShape& shape, bool bf16 = false);
 // The fastest plan whose predicted peak is <= budget_bytes; throws
 // std::runtime_error listing the smallest predicted peak when none fits.
-PlannedStep plan_for_budget(const QhRefConfig& config, const StepShape& shape, int64_t budget_bytes);
+PlannedStep plan_for_budget(const QhRefConfig& config, const StepShape& shape, int64_t budget_bytes,
+                            bool bf16 = false);
 
 // "recompute plan bands64, predicted peak 1.89 GiB, ~1.27x the plain step's time"
 std::string describe(const PlannedStep& step);

@@ -7,6 +7,7 @@
 
 #include "autograd/backend.h"
 #include "autograd/ops.h"
+#include "autograd/saved.h"
 #include "autograd/tape.h"
 #include "nn/safetensors.h"
 
@@ -98,8 +99,15 @@ void QhRef::check_input(const Tensor& x) const {
                              std::to_string(cfg_.time_steps) + ", H, W], got " + x.shape().str());
 }
 
+// The plan's storage of saved activations, for one whole forward (conv1's
+// output is saved by conv1 and conv2: both must see the same mode to share it).
+static ActivationStorage plan_storage(const RecomputePlan& p) {
+  return p.bf16 ? ActivationStorage::bf16 : ActivationStorage::fp32;
+}
+
 Tensor QhRef::forward(const Tensor& x, bool training) const {
   check_input(x);
+  ActivationStorageGuard storage(plan_storage(plan_));
   const int64_t H = x.size(3), W = x.size(4);
   // Zero-pad the input at the bottom/right to multiples of the window, crop Y back.
   Tensor xp = pad_hw(x, round_up(H, cfg_.window), round_up(W, cfg_.window));
@@ -108,6 +116,7 @@ Tensor QhRef::forward(const Tensor& x, bool training) const {
 
 Tensor QhRef::forward_anchored(const Tensor& x, const Anchors& anchors, bool training) const {
   check_input(x);
+  ActivationStorageGuard storage(plan_storage(plan_));
   const int64_t B = x.size(0), H = x.size(3), W = x.size(4);
   if (int64_t(anchors.size()) != B)
     throw std::runtime_error("qh-ref: " + std::to_string(anchors.size()) + " anchors for a batch of " + std::to_string(B));
@@ -235,6 +244,7 @@ BandRows band_rows(const QhRefConfig& c, int64_t H, int64_t r0, int64_t r1) {
 
 Tensor QhRef::forward_rows(const Tensor& x, int64_t r0, int64_t r1, bool training) const {
   check_input(x);
+  ActivationStorageGuard storage(plan_storage(plan_));
   const int64_t H = x.size(3), W = x.size(4), win = cfg_.window;
   if (r0 < 0 || r1 > H || r0 >= r1 || r0 % win)
     throw std::runtime_error("qh-ref: rows [" + std::to_string(r0) + ", " + std::to_string(r1) + ") of a grid of " +

@@ -10,8 +10,9 @@ std::string RecomputePlan::str() const {
   std::string r;
   if (regions == Regions::layers) r = lstm_steps > 0 ? "layers+steps" + std::to_string(lstm_steps) : "layers";
   if (regions == Regions::sequence) r = "sequence/" + std::to_string(batch_chunk);
-  if (s.empty()) return r.empty() ? "none" : r;
-  return r.empty() ? s : s + "+" + r;
+  std::string out = s.empty() ? r : r.empty() ? s : s + "+" + r;
+  if (bf16) return out.empty() ? "bf16" : out + "+bf16";
+  return out.empty() ? "none" : out;
 }
 
 namespace {
@@ -35,6 +36,10 @@ RecomputePlan RecomputePlan::parse(const std::string& text) {
   if (text == "none") return p;
   if (text.empty()) throw std::runtime_error("recompute plan '': empty (none, layers, bands64, ...)");
   std::string rest = text;
+  const std::string storage = "bf16";
+  if (rest == storage) rest.clear(), p.bf16 = true;
+  if (rest.size() > storage.size() + 1 && rest.compare(rest.size() - storage.size() - 1, std::string::npos, "+" + storage) == 0)
+    rest.resize(rest.size() - storage.size() - 1), p.bf16 = true;
   if (starts(rest, "bands")) {
     const size_t plus = rest.find('+');
     p.band_rows = positive_int(rest.substr(5, plus == std::string::npos ? std::string::npos : plus - 5), text);
@@ -51,7 +56,8 @@ RecomputePlan RecomputePlan::parse(const std::string& text) {
     p.batch_chunk = positive_int(rest.substr(9), text);
   } else {
     throw std::runtime_error("recompute plan '" + text +
-                             "' not understood (none, layers, layers+stepsK, sequence/N, bandsR, bandsR+layers, ...)");
+                             "' not understood (none, layers, layers+stepsK, sequence/N, bandsR, bandsR+layers, ..., "
+                             "each optionally +bf16)");
   }
   return p;
 }

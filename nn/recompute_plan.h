@@ -24,9 +24,13 @@ struct RecomputePlan {
   // nn::loss_backward runs forward, loss and backward band by band, each from
   // the input rows its outputs depend on, so one band's tape is alive at a time.
   int band_rows = 0;
+  // Saved activations kept in bf16 (autograd/saved.h): about half the bytes of
+  // what the tape holds, gradients within the bf16 step of the fp32 ones (not
+  // exact: docs/memory.md measures the difference). Written "+bf16" last.
+  bool bf16 = false;
 
   bool operator==(const RecomputePlan&) const = default;
-  // "none", "layers", "layers+steps1", "sequence/1", "bands64", "bands64+layers", ...
+  // "none", "layers", "layers+steps1", "sequence/1", "bands64", "bands64+layers", "bf16", "bands64+bf16", ...
   std::string str() const;
   // The inverse of str(); throws std::runtime_error naming the text.
   static RecomputePlan parse(const std::string& text);

@@ -13,7 +13,8 @@
 // when there is no device.
 // Then the province TRAINING step (B=1, 856x1392, T=7: forward + backward +
 // AdamW) under the recompute plans of the CPU frontier (nn/recompute_plan.h,
-// scripts/bench-memory: none, layers, bands128, bands64, bands64+layers) and
+// scripts/bench-memory: none, layers, bands128, bands64, bands64+layers, and
+// bf16, bands128+bf16 with the saved activations in bf16) and
 // the plan nn::plan_for_budget picks for 4 GiB, all fused and with the
 // attention unfused: the memory/time frontier on the device, with each peak
 // (a step that does not fit reports the allocation that failed).
@@ -176,7 +177,7 @@ int main(int argc, char** argv) {
   // The 4 GiB plan is chosen (and its peak predicted) on the CPU before any timing.
   const rf::nn::PlannedStep budget =
       rf::nn::plan_for_budget(rf::nn::QhRefConfig(), {1, 856, 1392, false}, rf::nn::parse_bytes("4GiB"));
-  std::vector<std::string> plans = {"none", "layers", "bands128", "bands64", "bands64+layers"};
+  std::vector<std::string> plans = {"none", "layers", "bands128", "bands64", "bands64+layers", "bf16", "bands128+bf16"};
   std::printf("| settings |");
   for (const std::string& p : plans) std::printf(" %s |", p.c_str());
   std::printf(" budget 4GiB: %s (predicted %s) |\n|---|", budget.plan.str().c_str(),

@@ -7,7 +7,7 @@
 //                              ConvLSTM direction as checkpoint regions)
 //   tile_forward/ours, province_forward/ours   no-grad, forward_tiled (exact)
 //   {patch,province}_step/plan/PLAN   the step under a recompute plan
-//     (nn/recompute_plan.h: none, layers, bands64+layers, ...), and
+//     (nn/recompute_plan.h: none, layers, bands64+layers, bf16, ...), and
 //   {patch,province}_step/budget/SIZE the plan nn::plan_for_budget picks (the
 //     label says which): the memory/time frontier scripts/bench-memory runs.
 //     A province step is ONE iteration at B=1, 856x1392 (~6 TFLOP, minutes on
@@ -91,10 +91,10 @@ const bool registered = [] {
   tune(benchmark::RegisterBenchmark("patch_step/ours_recompute", step, rf::bench::kPatch, "layers"));
   tune(benchmark::RegisterBenchmark("tile_forward/ours", forward, rf::bench::kTile));
   tune(benchmark::RegisterBenchmark("province_forward/ours", forward, rf::bench::kProvince));
-  for (const char* plan : {"none", "layers", "layers+steps1", "sequence/1", "sequence/4"})
+  for (const char* plan : {"none", "layers", "layers+steps1", "sequence/1", "sequence/4", "bf16", "layers+bf16"})
     tune(benchmark::RegisterBenchmark((std::string("patch_step/plan/") + plan).c_str(), step, rf::bench::kPatch, plan));
   for (const char* plan : {"none", "layers", "layers+steps1", "bands128", "bands64", "bands64+layers",
-                           "bands32+layers+steps1"})
+                           "bands32+layers+steps1", "bands128+bf16", "bands64+bf16", "bands32+layers+steps1+bf16"})
     tune(benchmark::RegisterBenchmark((std::string("province_step/plan/") + plan).c_str(), step, rf::bench::kProvince,
                                       plan))
         ->Iterations(1);

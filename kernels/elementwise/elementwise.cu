@@ -1,5 +1,6 @@
 // Elementwise ops: grid-stride loops over n floats, 256 threads per block.
 // Memory-bound; one pass each.
+#include "kernels/common/bf16.h"
 #include "kernels/common/block_reduce.h"
 #include "kernels/common/launch.h"
 #include "kernels/elementwise/elementwise_cuda.h"
@@ -47,6 +48,14 @@ __global__ void __launch_bounds__(1024) sum_kernel(int64_t n, const float* __res
   if (threadIdx.x == 0) *sum = s;
 }
 
+__global__ void to_bf16_kernel(int64_t n, const float* __restrict__ x, uint16_t* __restrict__ y) {
+  for (int64_t i = first_index(); i < n; i += grid_stride()) y[i] = bf16::from_float(x[i]);
+}
+
+__global__ void from_bf16_kernel(int64_t n, const uint16_t* __restrict__ x, float* __restrict__ y) {
+  for (int64_t i = first_index(); i < n; i += grid_stride()) y[i] = bf16::to_float(x[i]);
+}
+
 }  // namespace
 
 void relu_forward_cuda(int64_t n, const float* x, float* y, cudaStream_t stream) {
@@ -66,6 +75,13 @@ void fill_cuda(int64_t n, float value, float* y, cudaStream_t stream) {
 }
 void sum_cuda(int64_t n, const float* x, double* sum, cudaStream_t stream) {
   launch(sum_kernel, 1, 1024, 0, stream, n, x, sum);
+}
+
+void to_bf16_cuda(int64_t n, const float* x, uint16_t* y, cudaStream_t stream) {
+  if (n > 0) launch(to_bf16_kernel, blocks_for(n, kThreads), kThreads, 0, stream, n, x, y);
+}
+void from_bf16_cuda(int64_t n, const uint16_t* x, float* y, cudaStream_t stream) {
+  if (n > 0) launch(from_bf16_kernel, blocks_for(n, kThreads), kThreads, 0, stream, n, x, y);
 }
 
 }  // namespace RF_CUDA_BACKEND

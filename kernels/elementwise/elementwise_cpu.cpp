@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "kernels/common/bf16.h"
+
 namespace rf::kernels {
 
 namespace {
@@ -58,6 +60,16 @@ double sum_cpu(int64_t n, const float* x) {
   double s = 0.0;
   for (double v : part) s += v;
   return s;
+}
+
+void to_bf16_cpu(int64_t n, const float* x, uint16_t* y) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) y[i] = bf16::from_float(x[i]);
+}
+
+void from_bf16_cpu(int64_t n, const uint16_t* x, float* y) {
+#pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
+  for (int64_t i = 0; i < n; ++i) y[i] = bf16::to_float(x[i]);
 }
 
 }  // namespace rf::kernels

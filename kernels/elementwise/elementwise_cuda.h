@@ -15,6 +15,9 @@ void axpy_cuda(int64_t n, float alpha, const float* x, float* y, cudaStream_t st
 void fill_cuda(int64_t n, float value, float* y, cudaStream_t stream);
 // *sum (device double) = sum of x, accumulated in double (one block: deterministic).
 void sum_cuda(int64_t n, const float* x, double* sum, cudaStream_t stream);
+// float32 <-> bf16 storage (round to nearest even; kernels/common/bf16.h).
+void to_bf16_cuda(int64_t n, const float* x, uint16_t* y, cudaStream_t stream);
+void from_bf16_cuda(int64_t n, const uint16_t* x, float* y, cudaStream_t stream);
 
 }  // namespace RF_CUDA_BACKEND
 }  // namespace rf::kernels

@@ -48,6 +48,24 @@ TEST(GpuElementwise, MatchesCpu) {
   expect_close(axpy.host(), want_axpy, 1e-6, 1.0, "axpy");
 }
 
+// bf16 storage of saved activations: the device packs bit for bit as the CPU.
+TEST(GpuElementwise, Bf16MatchesCpuBitForBit) {
+  RF_REQUIRE_GPU();
+  const int64_t n = (1 << 20) + 7;
+  V x = random_vec(n, 5);
+  x[0] = std::nanf(""), x[1] = INFINITY, x[2] = -0.0f, x[3] = 3.4e38f;
+  std::vector<uint16_t> want(n);
+  V want_back(n);
+  k::to_bf16_cpu(n, x.data(), want.data());
+  k::from_bf16_cpu(n, want.data(), want_back.data());
+  DevBuf<float> dx(x), back(n);
+  DevBuf<uint16_t> packed{size_t(n)};
+  k::to_bf16_cuda(n, dx.get(), packed.get(), nullptr);
+  k::from_bf16_cuda(n, packed.get(), back.get(), nullptr);
+  EXPECT_EQ(packed.host(), want);
+  EXPECT_TRUE(rf::simtest::same_bits(back.host(), want_back));
+}
+
 TEST(GpuDropout, SameMaskAsCpu) {
   RF_REQUIRE_GPU();
   const int64_t n = 3'000'001;

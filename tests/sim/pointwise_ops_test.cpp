@@ -2,6 +2,7 @@
 // LayerNorm, ConvLSTM cell) run through the simulator against the CPU backend,
 // random inputs at odd sizes, each under two thread orders (race check).
 #include <cmath>
+#include <cstring>
 
 #include "kernels/convlstm/convlstm.h"
 #include "kernels/convlstm/convlstm_cuda.h"
@@ -52,6 +53,26 @@ TEST(SimElementwise, MatchesCpu) {
   // Errors relative to the operands' scale (1): where axpy's y + a x cancels,
   // the device's fmaf rounds once and the baseline CPU build (no FMA) twice.
   expect_close(got, concat({&want_relu, &want_bwd, &want_add, &want_axpy, &want_fill}), 1e-6, 1.0, "elementwise");
+}
+
+// bf16 packing of saved activations: bit for bit the CPU's, both ways.
+TEST(SimElementwise, Bf16MatchesCpuBitForBit) {
+  const int64_t n = 70001;
+  V x = random_vec(n, 41, -3.0f, 3.0f);
+  x[0] = std::nanf(""), x[1] = INFINITY, x[2] = -0.0f, x[3] = 3.4e38f;
+  std::vector<uint16_t> want(n);
+  V want_back(n);
+  k::to_bf16_cpu(n, x.data(), want.data());
+  k::from_bf16_cpu(n, want.data(), want_back.data());
+  std::vector<uint16_t> got(n);
+  V back(n);
+  rf::simtest::race_checked([&] {
+    k::to_bf16_cuda(n, x.data(), got.data(), nullptr);
+    k::from_bf16_cuda(n, got.data(), back.data(), nullptr);
+    return back;
+  });
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(std::memcmp(back.data(), want_back.data(), size_t(n) * sizeof(float)), 0);
 }
 
 TEST(SimElementwise, SumMatchesCpu) {

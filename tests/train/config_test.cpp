@@ -90,6 +90,7 @@ TEST_F(Config, ExampleLoadsAsTheQinghaiProductionRun) {
   EXPECT_EQ(c.model, "qh-fuse");
   EXPECT_EQ(c.prior, "mlp");
   EXPECT_EQ(c.loss_pixels, "anchor");
+  EXPECT_EQ(c.activation_storage, "fp32");
   // Relative globs resolve against the file's folder, not the working directory.
   const std::string base = (dir_ / "sub").string();
   EXPECT_EQ(c.sources[1].paths.at(0), base + "/download/imerg/*/*/3B-HHR.MS.MRG.3IMERG.*.HDF5");
@@ -177,6 +178,7 @@ TEST_F(Config, ErrorsNameTheFileAndTheKeyOnOneLine) {
       {with("epochs = 4", "memory_budget = \"lots\""), "train.memory_budget", "'lots' is not a number"},
       {with("epochs = 4", "memory_budget = \"4 parsecs\""), "train.memory_budget", "not understood"},
       {with("epochs = 4", "memory_budget = \"4GiB\"\nrecompute = 2"), "train.memory_budget", "not both"},
+      {with("epochs = 4", "activation_storage = \"fp16\""), "train.activation_storage", "fp32|bf16"},
       {with("epochs = 4", "source_sets = [[\"era5\", \"cmorph\"]]"), "train.source_sets", "'cmorph' is not a configured"},
       {with("epochs = 4", "source_sets = [[\"trmm\"]]"), "train.source_sets", "unknown source 'trmm'"},
       {with("end = \"2020-12-31\"", "end = \"2020-02-30\""), "period.end", "bad date"},

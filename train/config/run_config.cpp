@@ -307,6 +307,8 @@ void set_key(RunConfig& c, const std::string& sec, const std::string& key, const
         throw KeyError(e.what());
       }
     }
+  } else if (is("train", "activation_storage")) {
+    c.activation_storage = one_of(get_string(v), {"fp32", "bf16"});
   } else if (is("train", "source_sets")) {
     if (!v.is_array()) wrong_type(v, "an array of arrays of source names");
     c.source_sets.clear();
@@ -619,7 +621,7 @@ std::string run_config_toml(const RunConfig& c) {
     << "\nbatch = " << c.batch << "\npatch = " << c.patch << "\nlr = " << fmt_double(c.lr)
     << "\nlr_schedule = " << quote(c.lr_schedule)
     << "\nweight_decay = " << fmt_double(c.weight_decay) << "\nrecompute = " << c.recompute
-    << "\nmemory_budget = " << quote(c.memory_budget)
+    << "\nmemory_budget = " << quote(c.memory_budget) << "\nactivation_storage = " << quote(c.activation_storage)
     << "\nsampling = " << quote(c.sampling) << "\nloss_pixels = " << quote(c.loss_pixels)
     << "\nvalidation = " << quote(c.validation)
     << "\nprior = " << quote(c.prior) << "\ncalibrate = " << (c.calibrate ? "true" : "false") << "\nsource_sets = [";

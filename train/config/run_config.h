@@ -86,6 +86,7 @@ struct RunConfig {
   double weight_decay = 0.0;
   int recompute = 0;                // nn::QhRef::set_recompute chunk (0 = off)
   std::string memory_budget;        // "4GiB": the training step's recompute plan fits it (nn/memory_plan.h); "" = off
+  std::string activation_storage = "fp32";  // fp32 | bf16: saved activations (autograd/saved.h, nn RecomputePlan::bf16)
   // Where a training patch lies around its station: "random" (anywhere in
   // the patch) or "centred" (the middle half of the patch, samples.h gauge_box).
   std::string sampling = "random";

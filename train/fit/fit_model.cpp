@@ -149,15 +149,20 @@ TrainState fit_model(const RunConfig& cfg, const Prepared& p, const FitJob& job,
     Tensor bias = model.parameter("head.fc2.bias");
     bias.copy_from(Tensor::full(bias.shape(), float(sum / double(samples.size()))));
   }
+  const bool bf16 = cfg.activation_storage == "bf16";
   if (!cfg.memory_budget.empty()) {
     // The fastest recompute plan whose predicted step peak fits (measured on
-    // small grids, nn/memory_plan.h); every plan gives the same gradients.
+    // small grids, nn/memory_plan.h); every fp32 plan gives the same gradients.
     const nn::StepShape shape{cfg.batch, cfg.patch, cfg.patch, cfg.loss_pixels == "anchor"};
-    const nn::PlannedStep plan = nn::plan_for_budget(model.config(), shape, nn::parse_bytes(cfg.memory_budget));
+    const nn::PlannedStep plan =
+        nn::plan_for_budget(model.config(), shape, nn::parse_bytes(cfg.memory_budget), bf16);
     model.set_recompute_plan(plan.plan);
     log("%s: memory budget %s: %s", job.label.c_str(), cfg.memory_budget.c_str(), nn::describe(plan).c_str());
   } else {
     model.set_recompute(cfg.recompute);
+    nn::RecomputePlan plan = model.recompute_plan();
+    plan.bf16 = bf16;
+    model.set_recompute_plan(plan);
   }
   kernels::AdamParams hyper;
   hyper.lr = float(cfg.lr);
