@@ -1,7 +1,8 @@
 // bf16 activation storage as a recompute plan (RecomputePlan::bf16,
 // autograd/saved.h): the plan text, gradients within the bf16 step of the
-// fp32 plan's (and not equal to them: the packs are used), a lower peak,
-// training that still learns, and a planner that picks such plans when told.
+// fp32 plan's (and not equal to them: the packs are used), a lower peak, and
+// a planner that picks such plans when told (training under layers+bf16:
+// recompute_plan_test.cpp).
 #include <gtest/gtest.h>
 
 #include <omp.h>
@@ -11,7 +12,7 @@
 #include "nn/memory_plan.h"
 #include "nn/qh_ref.h"
 #include "nn/recompute_plan.h"
-#include "nn/train_step.h"
+#include "nn/train_step.h"  // loss_backward
 #include "tests/autograd/testing.h"
 
 namespace rf::nn {
@@ -43,7 +44,7 @@ std::vector<std::vector<float>> grads(QhRef& model, const std::string& plan, con
 }
 
 // The measured difference (docs/memory.md): every parameter's gradient within
-// a relative L2 of 1e-2 of the fp32 plain step's, for whole-grid, banded and
+// a relative L2 of 5e-3 of the fp32 plain step's (measured: 1.1e-3 to 1.3e-3), for whole-grid, banded and
 // region plans, and the anchored loss.
 TEST(Bf16Storage, GradientsWithinTheBf16StepOfFp32) {
   omp_set_num_threads(2);
@@ -60,7 +61,7 @@ TEST(Bf16Storage, GradientsWithinTheBf16StepOfFp32) {
     double worst = 0;
     for (size_t i = 0; i < plain.size(); ++i) {
       const double e = rf::testutil::rel_l2(g[i], plain[i]);
-      EXPECT_LT(e, 1e-2) << plan << " " << model.named_parameters()[i].name;
+      EXPECT_LT(e, 5e-3) << plan << " " << model.named_parameters()[i].name;
       worst = std::max(worst, e);
     }
     EXPECT_GT(worst, 1e-5) << plan << ": no difference from fp32, so nothing was stored in bf16";
@@ -100,22 +101,6 @@ TEST(Bf16Storage, LowersThePeakOfEveryPlan) {
   const StepShape big{1, 256, 96, false};
   const int64_t measured = measure_step_peak(cfg, p, big), predicted = predict_step_peak(cfg, p, big);
   EXPECT_NEAR(double(predicted), double(measured), 0.05 * double(measured));
-}
-
-// With dropout on and bf16 storage, Adam steps still lower the loss.
-TEST(Bf16Storage, TrainingStepsLowerTheLoss) {
-  omp_set_num_threads(2);
-  QhRef model;
-  model.init(25);
-  model.set_recompute_plan(RecomputePlan::parse("layers+bf16"));
-  kernels::AdamParams hyper;
-  hyper.lr = 3e-3f;
-  Adam opt(model.parameters(), hyper);
-  const Tensor x = random_tensor({2, 8, 7, 16, 16}, 26), t = Tensor::full(Shape{2, 1, 16, 16}, 0.5f);
-  const float first = train_step(model, opt, x, t);
-  float last = first;
-  for (int i = 0; i < 15; ++i) last = train_step(model, opt, x, t);
-  EXPECT_LT(last, 0.5f * first) << "first " << first << " last " << last;
 }
 
 // Allowed bf16, the planner fits a budget the fp32 plans cannot meet at the

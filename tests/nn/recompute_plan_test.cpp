@@ -119,20 +119,23 @@ TEST(RecomputePlan, EveryPlanGivesThePlainGradients) {
   for (size_t i = 0; i < g[0].size(); ++i) EXPECT_LT(rf::testutil::rel_l2(g[1][i], g[0][i]), 1e-4) << "anchored " << i;
 }
 
-// Bands train: with dropout on, a few banded Adam steps lower the loss.
-TEST(RecomputePlan, BandedTrainingStepsLowerTheLoss) {
+// Bands train, and so do regions with bf16 storage: with dropout on, a few
+// Adam steps lower the loss.
+TEST(RecomputePlan, BandedAndBf16TrainingStepsLowerTheLoss) {
   omp_set_num_threads(2);
-  QhRef model;
-  model.init(9);
-  model.set_recompute_plan(RecomputePlan::parse("bands16+layers"));
-  kernels::AdamParams hyper;
-  hyper.lr = 3e-3f;
-  Adam opt(model.parameters(), hyper);
-  const Tensor x = random_tensor({1, 8, 7, 48, 16}, 10), t = Tensor::full(Shape{1, 1, 48, 16}, 0.5f);
-  const float first = train_step(model, opt, x, t);
-  float last = first;
-  for (int i = 0; i < 15; ++i) last = train_step(model, opt, x, t);
-  EXPECT_LT(last, 0.5f * first) << "first " << first << " last " << last;
+  for (const char* plan : {"bands16+layers", "layers+bf16"}) {
+    QhRef model;
+    model.init(9);
+    model.set_recompute_plan(RecomputePlan::parse(plan));
+    kernels::AdamParams hyper;
+    hyper.lr = 3e-3f;
+    Adam opt(model.parameters(), hyper);
+    const Tensor x = random_tensor({1, 8, 7, 48, 16}, 10), t = Tensor::full(Shape{1, 1, 48, 16}, 0.5f);
+    const float first = train_step(model, opt, x, t);
+    float last = first;
+    for (int i = 0; i < 15; ++i) last = train_step(model, opt, x, t);
+    EXPECT_LT(last, 0.5f * first) << plan << ": first " << first << " last " << last;
+  }
 }
 
 // Peaks: bands hold one band's tape, regions one region's; the planner's
