@@ -39,33 +39,9 @@ Backend make_cpu() {
   using namespace kernels;
   Backend b{};
   b.name = "cpu";
-  b.conv_forward = conv_forward_cpu;
-  b.conv_backward_data = conv_backward_data_cpu;
-  b.conv_backward_weight = conv_backward_weight_cpu;
-  b.pointwise_forward = pointwise_forward_cpu;
-  b.pointwise_backward_data = pointwise_backward_data_cpu;
-  b.pointwise_backward_weight = pointwise_backward_weight_cpu;
-  b.layernorm_forward = layernorm_forward_cpu;
-  b.layernorm_backward = layernorm_backward_cpu;
-  b.attention_forward = window_attention_forward_cpu;
-  b.attention_backward = window_attention_backward_cpu;
-  b.lstm_cell_forward = convlstm_cell_forward_cpu;
-  b.lstm_cell_backward = convlstm_cell_backward_cpu;
-  b.relu_forward = relu_forward_cpu;
-  b.relu_backward = relu_backward_cpu;
-  b.add = add_cpu;
-  b.axpy = axpy_cpu;
-  b.fill = fill_cpu;
-  b.dropout_forward = dropout_forward_cpu;
-  b.dropout_backward = dropout_backward_cpu;
-  b.mse_forward = masked_mse_forward_cpu;
-  b.mse_backward = masked_mse_backward_cpu;
-  b.adam_step = adam_step_cpu;
-  b.to_bf16 = to_bf16_cpu;
-  b.from_bf16 = from_bf16_cpu;
-  b.copy_strided = copy_strided_cpu;
-  b.to_host = memcpy_floats;
-  b.from_host = memcpy_floats;
+#define RF_CPU_ENTRY(entry, cpu) b.entry = cpu;
+  RF_BACKEND_OPS(RF_CPU_ENTRY)
+#undef RF_CPU_ENTRY
   return b;
 }
 
@@ -83,34 +59,8 @@ struct Missing<R (*)(A...)> {
 Backend make_missing_cuda() {
   Backend b{};
   b.name = "cuda (not available)";
-#define RF_MISSING(f) b.f = &Missing<decltype(b.f)>::call
-  RF_MISSING(conv_forward);
-  RF_MISSING(conv_backward_data);
-  RF_MISSING(conv_backward_weight);
-  RF_MISSING(pointwise_forward);
-  RF_MISSING(pointwise_backward_data);
-  RF_MISSING(pointwise_backward_weight);
-  RF_MISSING(layernorm_forward);
-  RF_MISSING(layernorm_backward);
-  RF_MISSING(attention_forward);
-  RF_MISSING(attention_backward);
-  RF_MISSING(lstm_cell_forward);
-  RF_MISSING(lstm_cell_backward);
-  RF_MISSING(relu_forward);
-  RF_MISSING(relu_backward);
-  RF_MISSING(add);
-  RF_MISSING(axpy);
-  RF_MISSING(fill);
-  RF_MISSING(dropout_forward);
-  RF_MISSING(dropout_backward);
-  RF_MISSING(mse_forward);
-  RF_MISSING(mse_backward);
-  RF_MISSING(adam_step);
-  RF_MISSING(to_bf16);
-  RF_MISSING(from_bf16);
-  RF_MISSING(copy_strided);
-  RF_MISSING(to_host);
-  RF_MISSING(from_host);
+#define RF_MISSING(f, cpu) b.f = &Missing<decltype(b.f)>::call;
+  RF_BACKEND_OPS(RF_MISSING)
 #undef RF_MISSING
   return b;
 }

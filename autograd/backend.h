@@ -85,6 +85,53 @@ struct Backend {
                               const float* bias, float* y, kernels::Epilogue);
 };
 
+// Every entry of Backend, listed once: X(entry, its CPU kernel) for the
+// entries each table fills, RF_BACKEND_OPTIONAL_OPS for those only a device
+// may have (nullptr elsewhere). The CPU table, the throwing CUDA placeholders
+// (autograd/backend.cpp) and the CUDA tables (autograd/device_table.h) are
+// generated from these lists, and the static_assert below fails when Backend
+// gains an entry the lists lack: adding an op is one line here, the struct
+// member and its kernels. (The CPU names resolve in backend.cpp, inside
+// rf::kernels.)
+#define RF_BACKEND_OPS(X)                                    \
+  X(conv_forward, conv_forward_cpu)                          \
+  X(conv_backward_data, conv_backward_data_cpu)              \
+  X(conv_backward_weight, conv_backward_weight_cpu)          \
+  X(pointwise_forward, pointwise_forward_cpu)                \
+  X(pointwise_backward_data, pointwise_backward_data_cpu)    \
+  X(pointwise_backward_weight, pointwise_backward_weight_cpu) \
+  X(layernorm_forward, layernorm_forward_cpu)                \
+  X(layernorm_backward, layernorm_backward_cpu)              \
+  X(attention_forward, window_attention_forward_cpu)         \
+  X(attention_backward, window_attention_backward_cpu)       \
+  X(lstm_cell_forward, convlstm_cell_forward_cpu)            \
+  X(lstm_cell_backward, convlstm_cell_backward_cpu)          \
+  X(relu_forward, relu_forward_cpu)                          \
+  X(relu_backward, relu_backward_cpu)                        \
+  X(add, add_cpu)                                            \
+  X(axpy, axpy_cpu)                                          \
+  X(fill, fill_cpu)                                          \
+  X(dropout_forward, dropout_forward_cpu)                    \
+  X(dropout_backward, dropout_backward_cpu)                  \
+  X(mse_forward, masked_mse_forward_cpu)                     \
+  X(mse_backward, masked_mse_backward_cpu)                   \
+  X(adam_step, adam_step_cpu)                                \
+  X(to_bf16, to_bf16_cpu)                                    \
+  X(from_bf16, from_bf16_cpu)                                \
+  X(copy_strided, copy_strided_cpu)                          \
+  X(to_host, memcpy_floats)                                  \
+  X(from_host, memcpy_floats)
+#define RF_BACKEND_OPTIONAL_OPS(X) X(lstm_step_forward) X(conv_forward_staged)
+
+namespace detail {
+#define RF_BACKEND_COUNT(...) +1
+inline constexpr int kBackendEntries = 0 RF_BACKEND_OPS(RF_BACKEND_COUNT) RF_BACKEND_OPTIONAL_OPS(RF_BACKEND_COUNT);
+#undef RF_BACKEND_COUNT
+}  // namespace detail
+// `name` and one function pointer per listed entry, nothing else.
+static_assert(sizeof(Backend) == sizeof(const char*) + detail::kBackendEntries * sizeof(void (*)()),
+              "Backend has an entry that RF_BACKEND_OPS / RF_BACKEND_OPTIONAL_OPS do not list");
+
 const Backend& backend(Device d);
 void register_backend(Device d, const Backend& table);
 // Whether tensors may live on `d` in this process: the CPU always; CUDA once a

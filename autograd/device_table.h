@@ -213,35 +213,10 @@ Backend make(const char* name) {
   using O = Ops<Rt>;
   Backend b{};
   b.name = name;
-  b.conv_forward = O::conv_forward;
-  b.conv_backward_data = O::conv_backward_data;
-  b.conv_backward_weight = O::conv_backward_weight;
-  b.pointwise_forward = O::pointwise_forward;
-  b.pointwise_backward_data = O::pointwise_backward_data;
-  b.pointwise_backward_weight = O::pointwise_backward_weight;
-  b.layernorm_forward = O::layernorm_forward;
-  b.layernorm_backward = O::layernorm_backward;
-  b.attention_forward = O::attention_forward;
-  b.attention_backward = O::attention_backward;
-  b.lstm_cell_forward = O::lstm_cell_forward;
-  b.lstm_cell_backward = O::lstm_cell_backward;
-  b.relu_forward = O::relu_forward;
-  b.relu_backward = O::relu_backward;
-  b.add = O::add;
-  b.axpy = O::axpy;
-  b.fill = O::fill;
-  b.dropout_forward = O::dropout_forward;
-  b.dropout_backward = O::dropout_backward;
-  b.mse_forward = O::mse_forward;
-  b.mse_backward = O::mse_backward;
-  b.adam_step = O::adam_step;
-  b.to_bf16 = O::to_bf16;
-  b.from_bf16 = O::from_bf16;
-  b.copy_strided = O::copy_strided;
-  b.to_host = O::to_host;
-  b.from_host = O::from_host;
-  b.lstm_step_forward = O::lstm_step_forward;
-  b.conv_forward_staged = O::conv_forward_staged;
+#define RF_DEVICE_ENTRY(entry, ...) b.entry = O::entry;
+  RF_BACKEND_OPS(RF_DEVICE_ENTRY)
+  RF_BACKEND_OPTIONAL_OPS(RF_DEVICE_ENTRY)
+#undef RF_DEVICE_ENTRY
   return b;
 }
 
