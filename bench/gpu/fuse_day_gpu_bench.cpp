@@ -26,7 +26,7 @@
 #include "kernels/common/memory.h"
 #include "nn/qh_ref.h"
 #include "train/fuse/fuse.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 
 namespace {
 

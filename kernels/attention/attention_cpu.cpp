@@ -28,12 +28,15 @@
 #include "kernels/common/memory.h"
 
 #include "kernels/common/cpu_dispatch.h"
+// Vectors wider than the level's registers pass by value between internal
+// functions (vmath::log_poly included): no ABI crosses the file.
+#pragma GCC diagnostic ignored "-Wpsabi"
+#include "kernels/common/vmath.h"
 
 RF_CPU_LEVEL_BEGIN
 
 namespace {
 
-#pragma GCC diagnostic ignored "-Wpsabi"  // 32-byte v8 below AVX (generic): internal calls only
 // GCC/Clang vector extensions: vq = kQ query lanes, the level's native width
 // (16 on AVX-512, 8 on AVX2, 4 at the baseline: wider vectors than the
 // registers are split by GCC into arrays it keeps in memory), v8 = 8 lanes for
@@ -295,15 +298,7 @@ inline vq log_pos(vq x) {
   m = big ? m * 0.5f : m;
   e -= big;
   const vq f = m - 1.0f, z = f * f, ef = __builtin_convertvector(e, vq);
-  vq p = splatq(7.0376836292E-2f);
-  p = p * f - 1.1514610310E-1f;
-  p = p * f + 1.1676998740E-1f;
-  p = p * f - 1.2420140846E-1f;
-  p = p * f + 1.4249322787E-1f;
-  p = p * f - 1.6668057665E-1f;
-  p = p * f + 2.0000714765E-1f;
-  p = p * f - 2.4999993993E-1f;
-  p = p * f + 3.3333331174E-1f;
+  const vq p = vmath::log_poly(f);
   vq y = f * z * p + ef * -2.12194440e-4f - 0.5f * z;
   return f + y + ef * 0.693359375f;
 }

@@ -6,7 +6,7 @@
 #include <regex>
 #include <string>
 
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 
 namespace rf::pipe {
 namespace {

@@ -6,7 +6,7 @@
 #include "train/cli/args.h"
 #include "train/cli/commands.h"
 #include "train/pipeline/demo.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/pipeline/run_lock.h"
 
 namespace rf::cli {

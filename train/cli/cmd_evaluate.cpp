@@ -11,7 +11,7 @@
 #include "train/pipeline/eval_report.h"
 #include "train/pipeline/eval_standalone.h"
 #include "train/pipeline/evaluate_run.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/pipeline/run_lock.h"
 
 namespace rf::cli {

@@ -7,7 +7,7 @@
 #include "train/cli/commands.h"
 #include "train/config/config_args.h"
 #include "train/fuse/fuse.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/pipeline/run_lock.h"
 
 namespace rf::cli {

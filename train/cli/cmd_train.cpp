@@ -8,7 +8,7 @@
 #include "train/config/config_args.h"
 #include "train/config/run_device.h"
 #include "train/fit/trainer.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/prepare/prepared.h"
 #include "train/pipeline/run_lock.h"
 

@@ -7,7 +7,7 @@
 #include "kernels/common/cpu_level.h"
 #include "train/cli/args.h"
 #include "train/cli/commands.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 
 #ifndef RAINFUSE_HAVE_CUDA
 #define RAINFUSE_HAVE_CUDA 0

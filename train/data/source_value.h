@@ -11,6 +11,8 @@
 #include <bit>
 #include <cstdint>
 
+#include "kernels/common/vmath.h"
+
 namespace rf::pipe {
 
 // log(u) for finite u >= 1.
@@ -21,15 +23,7 @@ inline float log_ge1(float u) {
   const float e = float(int((b >> 23) & 0xffu) - 126 - int(low));
   const float x = low ? m + m - 1.0f : m - 1.0f;  // m' - 1 with m' in [sqrt(1/2), sqrt 2)
   const float z = x * x;
-  float y = 7.0376836292e-2f;
-  y = y * x - 1.1514610310e-1f;
-  y = y * x + 1.1676998740e-1f;
-  y = y * x - 1.2420140846e-1f;
-  y = y * x + 1.4249322787e-1f;
-  y = y * x - 1.6668057665e-1f;
-  y = y * x + 2.0000714765e-1f;
-  y = y * x - 2.4999993993e-1f;
-  y = y * x + 3.3333331174e-1f;
+  float y = vmath::log_poly(x);
   y = y * x * z - 2.12194440e-4f * e - 0.5f * z;
   return x + y + 0.693359375f * e;
 }

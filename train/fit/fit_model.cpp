@@ -19,7 +19,7 @@
 #include "train/fit/calibrate.h"
 #include "train/fit/prior_fit.h"
 #include "train/fit/samples.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 
 namespace rf::pipe {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "autograd/tape.h"
 #include "train/fit/samples.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 
 namespace rf::pipe {
 namespace {

@@ -15,7 +15,7 @@
 #include "train/fit/folds.h"
 #include "train/fit/oof.h"
 #include "train/fit/rng.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 
 namespace rf::pipe {
 namespace {

@@ -24,7 +24,7 @@
 #include "train/config/run_device.h"
 #include "train/fuse/fuse.h"
 #include "train/fuse/staged_input.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 
 namespace rf::pipe {
 

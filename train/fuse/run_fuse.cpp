@@ -25,7 +25,7 @@
 #include "io/checksum.h"
 #include "train/fit/checkpoint.h"
 #include "train/fuse/fuse.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 
 namespace rf::pipe {
 

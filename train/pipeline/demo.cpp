@@ -27,7 +27,7 @@
 #include "train/fit/trainer.h"
 #include "train/fuse/fuse.h"
 #include "train/pipeline/evaluate_run.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/prepare/prepared.h"
 
 namespace rf::pipe {

@@ -30,7 +30,7 @@
 #include "train/fuse/fuse.h"
 #include "train/pipeline/eval_grid.h"
 #include "train/pipeline/eval_report.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/plots/plots.h"
 #include "train/prepare/prepared.h"
 

@@ -13,7 +13,7 @@
 
 #include "io/checksum.h"
 #include "train/fit/checkpoint.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/prepare/prepare_steps.h"
 
 namespace rf::pipe::prep {

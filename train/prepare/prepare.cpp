@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/prepare/prepare_steps.h"
 
 namespace rf::pipe {

@@ -9,7 +9,7 @@
 
 #include "io/cf/writer.h"
 #include "io/regrid/regrid.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/prepare/prepare_steps.h"
 
 namespace rf::pipe::prep {

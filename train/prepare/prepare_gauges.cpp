@@ -11,7 +11,7 @@
 #include <stdexcept>
 
 #include "io/gauges/gauges.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/prepare/prepare_steps.h"
 
 namespace rf::pipe::prep {

@@ -11,7 +11,7 @@
 #include "io/aggregate/daily_from_files.h"
 #include "io/cf/writer.h"
 #include "train/fit/checkpoint.h"
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 #include "train/prepare/prepare_steps.h"
 
 namespace rf::pipe::prep {

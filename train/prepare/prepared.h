@@ -24,6 +24,7 @@
 
 #include "io/daily.h"
 #include "io/regrid/regrid.h"
+#include "train/common/log.h"  // ProgressFn
 #include "train/config/run_config.h"
 
 namespace rf::pipe {
@@ -73,9 +74,6 @@ struct Prepared {
   float gauge(size_t s, size_t t) const { return gauge_mm[s * days.size() + t]; }
   int day_index(io::DayNumber d) const;  // -1 outside the period
 };
-
-// Progress callback: (what, done, total). May be empty.
-using ProgressFn = std::function<void(const std::string&, int64_t, int64_t)>;
 
 // Builds (or loads from the cache) the prepared data of `cfg` for days
 // [first, last] (defaults: cfg.start..cfg.end). Errors name the file and the problem.

@@ -1,7 +1,7 @@
 // Log lines and progress bars (log.h). Everything goes to stderr so stdout
 // stays for results; a bar redraws in place at most 10 times a second and only
 // on a terminal (CI logs and pipes get the one summary line per bar).
-#include "train/pipeline/log.h"
+#include "train/common/log.h"
 
 #include <omp.h>
 #include <unistd.h>

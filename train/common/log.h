@@ -3,11 +3,12 @@
 // only when stderr is a terminal, otherwise only its summary line is printed:
 // "<what>: N items in S s (R items/s)".
 #pragma once
+// The lowest utility of train/: it includes nothing of train/ (every stage
+// logs; none is below it).
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
-
-#include "train/prepare/prepared.h"
 
 namespace rf::pipe {
 
@@ -30,7 +31,9 @@ class Progress {
   bool tty_, finished_ = false;
 };
 
-// A ProgressFn (prepared.h) drawing one bar per distinct `what`.
+// Progress callback of long stages (prepare): (what, done, total). May be empty.
+using ProgressFn = std::function<void(const std::string&, int64_t, int64_t)>;
+// A ProgressFn drawing one bar per distinct `what`.
 ProgressFn progress_fn();
 
 }  // namespace rf::pipe
