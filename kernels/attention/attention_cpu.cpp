@@ -28,15 +28,13 @@
 #include "kernels/common/memory.h"
 
 #include "kernels/common/cpu_dispatch.h"
-// Vectors wider than the level's registers pass by value between internal
-// functions (vmath::log_poly included): no ABI crosses the file.
-#pragma GCC diagnostic ignored "-Wpsabi"
 #include "kernels/common/vmath.h"
 
 RF_CPU_LEVEL_BEGIN
 
 namespace {
 
+#pragma GCC diagnostic ignored "-Wpsabi"  // 32-byte v8 below AVX (generic): internal calls only
 // GCC/Clang vector extensions: vq = kQ query lanes, the level's native width
 // (16 on AVX-512, 8 on AVX2, 4 at the baseline: wider vectors than the
 // registers are split by GCC into arrays it keeps in memory), v8 = 8 lanes for
@@ -298,7 +296,8 @@ inline vq log_pos(vq x) {
   m = big ? m * 0.5f : m;
   e -= big;
   const vq f = m - 1.0f, z = f * f, ef = __builtin_convertvector(e, vq);
-  const vq p = vmath::log_poly(f);
+  vq p = splatq(vmath::kLogPoly[0]);
+  for (int k = 1; k < 9; ++k) p = p * f + vmath::kLogPoly[k];
   vq y = f * z * p + ef * -2.12194440e-4f - 0.5f * z;
   return f + y + ef * 0.693359375f;
 }

@@ -1,4 +1,4 @@
-// Branch-free fp32 exp / sigmoid / tanh (and log's polynomial) that GCC and Clang auto-vectorise
+// Branch-free fp32 exp / sigmoid / tanh (and log's coefficients) that GCC and Clang auto-vectorise
 // (std::exp and std::tanh are library calls that block vectorisation without
 // -ffast-math). Cephes-style range reduction + minimax polynomials:
 //   exp:  |rel err| < 2e-7 on [-87.3, 88]; saturates to e^-87.3 / e^88 outside.
@@ -54,21 +54,14 @@ RF_HD float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
 
 // Cephes logf's polynomial P(f), f = m - 1 for a mantissa m in
 // [sqrt(1/2), sqrt 2): log m = f - f^2/2 + f^3 P(f) (relative error < 1e-7).
-// V is float or a GCC vector of floats (the constants broadcast); the callers
-// split m and the exponent e their own way and add e ln 2 in two parts
-// (0.693359375 - 2.12194440e-4), as exp() above does.
-template <class V>
-RF_HD V log_poly(V f) {
-  V p = 7.0376836292E-2f * f - 1.1514610310E-1f;
-  p = p * f + 1.1676998740E-1f;
-  p = p * f - 1.2420140846E-1f;
-  p = p * f + 1.4249322787E-1f;
-  p = p * f - 1.6668057665E-1f;
-  p = p * f + 2.0000714765E-1f;
-  p = p * f - 2.4999993993E-1f;
-  p = p * f + 3.3333331174E-1f;
-  return p;
-}
+// Its coefficients, highest power first; the callers evaluate P by Horner
+// (p = c[0]; p = p f + c[k]) in their own type, scalar or a CPU level's
+// vector (a function taking a level's vector would cross the level's target
+// attribute: clang refuses that), split m and the exponent e their own way,
+// and add e ln 2 in two parts (0.693359375 - 2.12194440e-4), as exp() does.
+inline constexpr float kLogPoly[9] = {7.0376836292E-2f,  -1.1514610310E-1f, 1.1676998740E-1f,
+                                      -1.2420140846E-1f, 1.4249322787E-1f,  -1.6668057665E-1f,
+                                      2.0000714765E-1f,  -2.4999993993E-1f, 3.3333331174E-1f};
 
 RF_HD float tanh(float x) {
   const float ax = x < 0.0f ? -x : x;

@@ -23,7 +23,8 @@ inline float log_ge1(float u) {
   const float e = float(int((b >> 23) & 0xffu) - 126 - int(low));
   const float x = low ? m + m - 1.0f : m - 1.0f;  // m' - 1 with m' in [sqrt(1/2), sqrt 2)
   const float z = x * x;
-  float y = vmath::log_poly(x);
+  float y = vmath::kLogPoly[0];
+  for (int k = 1; k < 9; ++k) y = y * x + vmath::kLogPoly[k];
   y = y * x * z - 2.12194440e-4f * e - 0.5f * z;
   return x + y + 0.693359375f * e;
 }
