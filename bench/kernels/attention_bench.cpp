@@ -5,11 +5,11 @@
 // Counter FLOPS: QK^T and PV (WindowAttnShape::flops), backward counted as 5 products.
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <vector>
 
 #include "kernels/attention/attention.h"
 #include "kernels/common/memory.h"
+#include "tests/kernels/kernel_testing.h"
 
 #ifdef RAINFUSE_HAVE_TORCH
 #include <torch/torch.h>
@@ -17,20 +17,14 @@
 
 namespace {
 
+using rf::kerneltest::random_vec;
+
 using rf::kernels::WindowAttnShape;
 
 WindowAttnShape shape_of(const benchmark::State& st) {
   WindowAttnShape s;
   s.B = int(st.range(0)), s.T = 7, s.H = s.W = int(st.range(1)), s.C = 32, s.heads = 4, s.win = 8;
   return s;
-}
-
-std::vector<float> random_vec(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
 }
 
 size_t tokens(const WindowAttnShape& s) { return size_t(s.B) * s.T * s.H * s.W; }

@@ -8,17 +8,19 @@
 #include <benchmark/benchmark.h>
 
 #include <array>
-#include <random>
 #include <vector>
 
 #include "kernels/common/memory.h"
 #include "kernels/conv/conv.h"
+#include "tests/kernels/kernel_testing.h"
 
 #ifdef RAINFUSE_HAVE_TORCH
 #include <torch/torch.h>
 #endif
 
 namespace {
+
+using rf::kerneltest::random_vec;
 
 using rf::kernels::ConvShape;
 
@@ -35,14 +37,6 @@ ConvShape shape_of(const benchmark::State& st) {
   s.kT = layer == 2 ? 1 : 3;
   s.kH = s.kW = 3;
   return s;
-}
-
-std::vector<float> random_vec(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
 }
 
 void set_counters(benchmark::State& st, double flops, int64_t peak) {

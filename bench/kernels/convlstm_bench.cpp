@@ -7,11 +7,11 @@
 //   layernorm: x [B, 32, T*H*W]
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <vector>
 
 #include "kernels/convlstm/convlstm.h"
 #include "kernels/layernorm/layernorm.h"
+#include "tests/kernels/kernel_testing.h"
 
 #ifdef RAINFUSE_HAVE_TORCH
 #include <torch/torch.h>
@@ -19,18 +19,13 @@
 
 namespace {
 
+// Values in [-2, 2): the gate pre-activations and states a trained cell sees.
+std::vector<float> gate_vec(size_t n, uint64_t seed) { return rf::kerneltest::random_vec(n, seed, -2.0f, 2.0f); }
+
 using rf::kernels::ConvLstmShape;
 using rf::kernels::LayerNormShape;
 
 constexpr int kCh = 32, kT = 7;
-
-std::vector<float> random_vec(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
 
 void set_bytes(benchmark::State& st, double floats_moved) {
   st.counters["BYTES"] = benchmark::Counter(4.0 * floats_moved, benchmark::Counter::kIsIterationInvariantRate);
@@ -45,7 +40,7 @@ ConvLstmShape cell_shape(const benchmark::State& st) {
 void BM_Ours_CellForward(benchmark::State& st) {
   const ConvLstmShape s = cell_shape(st);
   const size_t n = size_t(s.B) * s.Ch * s.HW;
-  const auto gates = random_vec(4 * n, 1), cp = random_vec(n, 2);
+  const auto gates = gate_vec(4 * n, 1), cp = gate_vec(n, 2);
   std::vector<float> c(n), h(n);
   for (auto _ : st) {
     rf::kernels::convlstm_cell_forward_cpu(s, gates.data(), cp.data(), c.data(), h.data());
@@ -57,8 +52,8 @@ void BM_Ours_CellForward(benchmark::State& st) {
 void BM_Ours_CellBackward(benchmark::State& st) {
   const ConvLstmShape s = cell_shape(st);
   const size_t n = size_t(s.B) * s.Ch * s.HW;
-  const auto gates = random_vec(4 * n, 1), cp = random_vec(n, 2), c = random_vec(n, 3);
-  const auto dh = random_vec(n, 4), dc = random_vec(n, 5);
+  const auto gates = gate_vec(4 * n, 1), cp = gate_vec(n, 2), c = gate_vec(n, 3);
+  const auto dh = gate_vec(n, 4), dc = gate_vec(n, 5);
   std::vector<float> dg(4 * n), dcp(n);
   for (auto _ : st) {
     rf::kernels::convlstm_cell_backward_cpu(s, gates.data(), cp.data(), c.data(), dh.data(), dc.data(), dg.data(),
@@ -77,7 +72,7 @@ LayerNormShape ln_shape(const benchmark::State& st) {
 void BM_Ours_LayerNormForward(benchmark::State& st) {
   const LayerNormShape s = ln_shape(st);
   const size_t n = size_t(s.B) * s.C * s.S;
-  const auto x = random_vec(n, 1), g = random_vec(s.C, 2), b = random_vec(s.C, 3);
+  const auto x = gate_vec(n, 1), g = gate_vec(s.C, 2), b = gate_vec(s.C, 3);
   std::vector<float> y(n), mean(size_t(s.B) * s.S), rstd(size_t(s.B) * s.S);
   for (auto _ : st) {
     rf::kernels::layernorm_forward_cpu(s, x.data(), g.data(), b.data(), y.data(), mean.data(), rstd.data());
@@ -89,7 +84,7 @@ void BM_Ours_LayerNormForward(benchmark::State& st) {
 void BM_Ours_LayerNormBackward(benchmark::State& st) {
   const LayerNormShape s = ln_shape(st);
   const size_t n = size_t(s.B) * s.C * s.S;
-  const auto x = random_vec(n, 1), g = random_vec(s.C, 2), b = random_vec(s.C, 3), dy = random_vec(n, 4);
+  const auto x = gate_vec(n, 1), g = gate_vec(s.C, 2), b = gate_vec(s.C, 3), dy = gate_vec(n, 4);
   std::vector<float> y(n), mean(size_t(s.B) * s.S), rstd(size_t(s.B) * s.S), dx(n), dg(s.C), db(s.C);
   rf::kernels::layernorm_forward_cpu(s, x.data(), g.data(), b.data(), y.data(), mean.data(), rstd.data());
   for (auto _ : st) {

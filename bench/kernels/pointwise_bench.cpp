@@ -5,17 +5,19 @@
 // ours against LibTorch (matmul on [B, C, S] views) in the same binary.
 #include <benchmark/benchmark.h>
 
-#include <random>
 #include <vector>
 
 #include "kernels/common/memory.h"
 #include "kernels/pointwise/pointwise.h"
+#include "tests/kernels/kernel_testing.h"
 
 #ifdef RAINFUSE_HAVE_TORCH
 #include <torch/torch.h>
 #endif
 
 namespace {
+
+using rf::kerneltest::random_vec;
 
 using rf::kernels::PointwiseShape;
 
@@ -29,14 +31,6 @@ PointwiseShape shape_of(const benchmark::State& st) {
   s.Cin = kCin[layer], s.Cout = kCout[layer];
   s.S = int64_t(layer < 2 ? 7 : 1) * (tile ? 256 * 256 : 32 * 32);
   return s;
-}
-
-std::vector<float> random_vec(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
 }
 
 void set_counters(benchmark::State& st, double flops, int64_t peak) {

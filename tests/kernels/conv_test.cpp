@@ -7,22 +7,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "kernels/conv/conv.h"
+#include "tests/kernels/kernel_testing.h"
 
 namespace rf::kernels {
 namespace {
 
-std::vector<float> random_vec(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
-std::vector<double> to_double(const std::vector<float>& v) { return {v.begin(), v.end()}; }
+using rf::kerneltest::random_vec;
+using rf::kerneltest::to_double;
+
 
 // y = conv(x, w) + bias, in double, straight from the definition.
 std::vector<double> ref_forward(const ConvShape& s, const std::vector<double>& x, const std::vector<double>& w,

@@ -3,22 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "kernels/common/vmath.h"
 #include "kernels/convlstm/convlstm.h"
+#include "tests/kernels/kernel_testing.h"
 
 namespace rf::kernels {
 namespace {
 
-std::vector<float> random_vec(size_t n, uint64_t seed, float amp = 1.0f) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-amp, amp);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
+using rf::kerneltest::random_vec;
 
 double sig(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
@@ -59,8 +53,8 @@ TEST(VMath, ExpSigmoidTanhAccurate) {
 
 void check(const ConvLstmShape& s, bool with_cprev) {
   const int64_t n = int64_t(s.B) * s.Ch * s.HW;
-  const auto gates = random_vec(4 * n, 1, 3.0f);
-  const auto cp = with_cprev ? random_vec(n, 2, 2.0f) : std::vector<float>();
+  const auto gates = random_vec(4 * n, 1, -3.0f, 3.0f);
+  const auto cp = with_cprev ? random_vec(n, 2, -2.0f, 2.0f) : std::vector<float>();
   const auto wh = random_vec(n, 3), wc = random_vec(n, 4);
   std::vector<float> c(n), h(n);
   convlstm_cell_forward_cpu(s, gates.data(), with_cprev ? cp.data() : nullptr, c.data(), h.data());

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <functional>
-#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -17,19 +16,14 @@
 #include "kernels/convlstm/convlstm.h"
 #include "kernels/layernorm/layernorm.h"
 #include "kernels/pointwise/pointwise.h"
+#include "tests/kernels/kernel_testing.h"
 
 namespace rf::kernels {
 namespace {
 
-using V = std::vector<float>;
+using rf::kerneltest::random_vec;
 
-V random_vec(size_t n, uint32_t seed) {
-  std::mt19937 g(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  V v(n);
-  for (float& x : v) x = u(g);
-  return v;
-}
+using V = std::vector<float>;
 
 double rel_l2(const V& a, const V& b) {
   double num = 0, den = 0;

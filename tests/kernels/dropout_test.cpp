@@ -3,14 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "kernels/common/philox.h"
 #include "kernels/dropout/dropout.h"
+#include "tests/kernels/kernel_testing.h"
 
 namespace rf::kernels {
 namespace {
+
+using rf::kerneltest::random_vec;
 
 struct Kat {
   uint32_t ctr[4], key[2], out[4];
@@ -41,19 +43,11 @@ TEST(Philox, StreamMappingAndUnitRange) {
   EXPECT_EQ(philox_to_unit_float(0u), 0.0f);
 }
 
-std::vector<float> random_vec(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(0.5f, 2.0f);  // never zero: a dropped value is visible
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
-
 TEST(Dropout, KeepRateScaleAndMaskReuse) {
   const int64_t n = 200003;
   DropoutParams d;
   d.p = 0.2f, d.seed = 42, d.offset = 7;
-  const auto x = random_vec(n, 1);
+  const auto x = random_vec(n, 1, 0.5f, 2.0f);
   std::vector<float> y(n), dx(n);
   dropout_forward_cpu(n, d, x.data(), y.data());
   int64_t kept = 0;
@@ -70,7 +64,7 @@ TEST(Dropout, KeepRateScaleAndMaskReuse) {
   // backward regenerates the same mask: dx = dy * mask / (1-p)
   dropout_backward_cpu(n, d, x.data(), dx.data(), false);
   for (int64_t i = 0; i < n; ++i) ASSERT_EQ(dx[i], y[i]);
-  auto acc = random_vec(n, 2);
+  auto acc = random_vec(n, 2, 0.5f, 2.0f);
   const auto before = acc;
   dropout_backward_cpu(n, d, x.data(), acc.data(), true);
   for (int64_t i = 0; i < n; ++i) ASSERT_FLOAT_EQ(acc[i], before[i] + y[i]);
@@ -78,7 +72,7 @@ TEST(Dropout, KeepRateScaleAndMaskReuse) {
 
 TEST(Dropout, OffsetsAndSeedsGiveDifferentMasks) {
   const int64_t n = 10007;
-  const auto x = random_vec(n, 3);
+  const auto x = random_vec(n, 3, 0.5f, 2.0f);
   DropoutParams a;
   a.p = 0.5f, a.seed = 9, a.offset = 0;
   DropoutParams b = a, c = a;
@@ -110,7 +104,7 @@ TEST(Dropout, BackwardMatchesFiniteDifferences) {
   const int64_t n = 257;
   DropoutParams d;
   d.p = 0.3f, d.seed = 77, d.offset = 5;
-  const auto x = random_vec(n, 5), w = random_vec(n, 6);
+  const auto x = random_vec(n, 5, 0.5f, 2.0f), w = random_vec(n, 6, 0.5f, 2.0f);
   std::vector<float> dx(n);
   dropout_backward_cpu(n, d, w.data(), dx.data(), false);
   std::vector<double> xd(x.begin(), x.end());
@@ -137,7 +131,7 @@ TEST(Dropout, BackwardMatchesFiniteDifferences) {
 
 TEST(Dropout, ZeroProbabilityIsIdentity) {
   const int64_t n = 1001;
-  const auto x = random_vec(n, 4);
+  const auto x = random_vec(n, 4, 0.5f, 2.0f);
   DropoutParams d;
   d.p = 0.0f, d.seed = 1, d.offset = 3;
   std::vector<float> y(n);

@@ -4,22 +4,16 @@
 #include <bit>
 #include <cmath>
 #include <limits>
-#include <random>
 #include <vector>
 
 #include "kernels/common/bf16.h"
 #include "kernels/elementwise/elementwise.h"
+#include "tests/kernels/kernel_testing.h"
 
 namespace rf::kernels {
 namespace {
 
-std::vector<float> random_vec(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
+using rf::kerneltest::random_vec;
 
 // sizes below and above the parallel threshold, odd
 const int64_t kSizes[] = {37, 100003};

@@ -3,21 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <random>
 #include <vector>
 
 #include "kernels/layernorm/layernorm.h"
+#include "tests/kernels/kernel_testing.h"
 
 namespace rf::kernels {
 namespace {
 
-std::vector<float> random_vec(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(lo, hi);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
+using rf::kerneltest::random_vec;
 
 // y = (x - mean) / sqrt(var + eps) * gamma + beta over c, in double.
 std::vector<double> reference(const LayerNormShape& s, const std::vector<double>& x, const std::vector<double>& g,

@@ -8,17 +8,12 @@
 #include <vector>
 
 #include "kernels/loss/loss.h"
+#include "tests/kernels/kernel_testing.h"
 
 namespace rf::kernels {
 namespace {
 
-std::vector<float> random_vec(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
+using rf::kerneltest::random_vec;
 
 double reference(const std::vector<double>& y, const std::vector<float>& t, const std::vector<float>& m) {
   double se = 0, cnt = 0;

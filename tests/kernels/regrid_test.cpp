@@ -103,7 +103,8 @@ TEST(Regrid, HermitePlanesAreCdosGradients) {
   const double a = 1.5, b = 0.25, c = -0.75, e = 0.125;
   std::vector<float> f(size_t(nx * ny));
   for (int64_t j = 0; j < ny; ++j)
-    for (int64_t i = 0; i < nx; ++i) f[size_t(j * nx + i)] = float(a + b * double(i) + c * double(j) + e * double(i * j));
+    for (int64_t i = 0; i < nx; ++i)
+      f[size_t(j * nx + i)] = float(a + b * double(i) + c * double(j) + e * double(i * j));
   std::vector<float> out(size_t(4 * nx * ny));
   regrid_hermite_planes_cpu(f.data(), nx, ny, out.data());
   const float* gi = out.data() + nx * ny;
