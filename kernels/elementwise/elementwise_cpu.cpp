@@ -18,13 +18,23 @@ void relu_forward_cpu(int64_t n, const float* x, float* y) {
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
 }
 
+// dy is loaded unconditionally, then selected: `y > 0 ? dy[i] : 0` reads dy[i]
+// only on one side, which the baseline ISA cannot vectorise (no masked loads),
+// and half the signs of an activation are a coin flip for a branch: 20x slower
+// (bench/kernels/memory_bound_bench.cpp).
 void relu_backward_cpu(int64_t n, const float* y, const float* dy, float* dx, bool accumulate) {
   if (accumulate) {
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; ++i) dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float g = dy[i];
+      dx[i] += y[i] > 0.0f ? g : 0.0f;
+    }
   } else {
 #pragma omp parallel for simd schedule(static) if (n >= kParallelMin)
-    for (int64_t i = 0; i < n; ++i) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    for (int64_t i = 0; i < n; ++i) {
+      const float g = dy[i];
+      dx[i] = y[i] > 0.0f ? g : 0.0f;
+    }
   }
 }
 
