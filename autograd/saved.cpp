@@ -9,7 +9,6 @@ namespace rf {
 
 struct PackedBf16 {
   std::shared_ptr<Storage> bits;  // numel uint16 values
-  Shape shape;
   uint16_t* data() const { return reinterpret_cast<uint16_t*>(bits->ptr); }
 };
 
@@ -54,7 +53,6 @@ std::shared_ptr<const PackedBf16> pack(const Tensor& t) {
   }
   auto p = std::make_shared<PackedBf16>();
   p->bits = std::make_shared<Storage>(t.device(), size_t(t.numel()) * sizeof(uint16_t));
-  p->shape = t.shape();
   backend(t.device()).to_bf16(t.numel(), t.data(), p->data());
   t_packed[key] = Entry{impl.storage, p};
   return p;
@@ -69,14 +67,14 @@ ActivationStorageGuard::~ActivationStorageGuard() { t_mode = prev_; }
 Saved::Saved(const Tensor& t) {
   if (!t.defined()) return;
   if (t_mode == ActivationStorage::bf16 && !t.is_leaf() && t.numel() >= kPackMin)
-    packed_ = pack(t);
+    packed_ = pack(t), shape_ = t.shape();
   else
     full_ = t.detach();
 }
 
 Tensor Saved::get() const {
   if (!packed_) return full_;
-  Tensor t = Tensor::empty(packed_->shape, packed_->bits->device);
+  Tensor t = Tensor::empty(shape_, packed_->bits->device);
   backend(t.device()).from_bf16(t.numel(), packed_->data(), t.data());
   return t;
 }

@@ -53,6 +53,7 @@ class Saved {
  private:
   Tensor full_;
   std::shared_ptr<const PackedBf16> packed_;
+  Shape shape_;  // of the tensor saved (a view of the same values may have packed them)
 };
 
 }  // namespace rf

@@ -51,6 +51,8 @@ TEST(Saved, Bf16PacksAnActivationOnceAndRoundsToNearestEven) {
   }
   EXPECT_GT(changed, int64_t(v.size()) / 4) << "values were not rounded to bf16";
   EXPECT_FALSE(s2.get().same_storage(s2.get()));  // a fresh float32 copy per get()
+  EXPECT_EQ(s3.get().shape(), Shape{2048});        // each its own shape, one pack
+  EXPECT_EQ(s1.get().shape(), a.shape());
   tape_clear();
 }
 
