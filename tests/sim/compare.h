@@ -6,23 +6,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
+#include "tests/kernels/kernel_testing.h"
+
 namespace rf::simtest {
 
-// Uniform in [lo, hi), never exactly zero (a zero hides missing terms).
-inline std::vector<float> random_vec(size_t n, uint64_t seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937_64 g(seed);
-  std::uniform_real_distribution<float> u(lo, hi);
-  std::vector<float> v(n);
-  for (float& x : v) {
-    do x = u(g);
-    while (x == 0.0f);
-  }
-  return v;
-}
+using kerneltest::random_vec;  // uniform in [lo, hi), never exactly zero
 
 inline bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
