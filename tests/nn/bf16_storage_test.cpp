@@ -12,8 +12,8 @@
 #include "nn/memory_plan.h"
 #include "nn/qh_ref.h"
 #include "nn/recompute_plan.h"
-#include "nn/train_step.h"  // loss_backward
 #include "tests/autograd/testing.h"
+#include "tests/nn/plan_testing.h"
 
 namespace rf::nn {
 namespace {
@@ -33,19 +33,12 @@ TEST(Bf16Storage, PlanText) {
     EXPECT_THROW(RecomputePlan::parse(s), std::runtime_error) << s;
 }
 
-std::vector<std::vector<float>> grads(QhRef& model, const std::string& plan, const Tensor& x, const Tensor& t,
-                                      const Tensor& m) {
-  model.set_recompute_plan(RecomputePlan::parse(plan));
-  model.zero_grad();
-  loss_backward(model, x, t, m, /*training=*/false);
-  std::vector<std::vector<float>> g;
-  for (const Tensor& p : model.parameters()) g.push_back(p.grad().to_vector());
-  return g;
-}
+using plantest::loss_and_grads;
 
 // The measured difference (docs/memory.md): every parameter's gradient within
-// a relative L2 of 5e-3 of the fp32 plain step's (measured: 1.1e-3 to 1.3e-3), for whole-grid, banded and
-// region plans, and the anchored loss.
+// a relative L2 of 5e-3 of the fp32 plain step's (measured: 1.1e-3 to 1.3e-3),
+// for whole-grid, banded and region plans (the anchored loss:
+// recompute_plan_test.cpp).
 TEST(Bf16Storage, GradientsWithinTheBf16StepOfFp32) {
   omp_set_num_threads(2);
   QhRef model(QhRefConfig::by_name("qh-fuse"));
@@ -55,9 +48,9 @@ TEST(Bf16Storage, GradientsWithinTheBf16StepOfFp32) {
   std::vector<float> mv(size_t(B * H * W), 0.0f);
   for (size_t i = 0; i < mv.size(); i += 5) mv[i] = 1.0f;
   const Tensor m = Tensor::from_vector(Shape{B, 1, H, W}, mv);
-  const auto plain = grads(model, "none", x, t, m);
+  const auto plain = loss_and_grads(model, RecomputePlan(), x, t, m).grads;
   for (const char* plan : {"bf16", "layers+bf16", "bands16+layers+steps1+bf16"}) {
-    const auto g = grads(model, plan, x, t, m);
+    const auto g = loss_and_grads(model, RecomputePlan::parse(plan), x, t, m).grads;
     double worst = 0;
     for (size_t i = 0; i < plain.size(); ++i) {
       const double e = rf::testutil::rel_l2(g[i], plain[i]);
@@ -67,16 +60,7 @@ TEST(Bf16Storage, GradientsWithinTheBf16StepOfFp32) {
     EXPECT_GT(worst, 1e-5) << plan << ": no difference from fp32, so nothing was stored in bf16";
     RecordProperty(std::string("worst_rel_l2_") + plan, std::to_string(worst));
   }
-  const QhRef::Anchors anchors = {{5, 3}, {30, 20}};
-  const Tensor ta = random_tensor({B, 1, 1, 1}, 24);
-  std::vector<std::vector<float>> g[2];
-  for (int k = 0; k < 2; ++k) {
-    model.set_recompute_plan(RecomputePlan::parse(k == 0 ? "none" : "layers+bf16"));
-    model.zero_grad();
-    backward(mse_loss(model.forward_anchored(x, anchors, false), ta));
-    for (const Tensor& p : model.parameters()) g[k].push_back(p.grad().to_vector());
-  }
-  for (size_t i = 0; i < g[0].size(); ++i) EXPECT_LT(rf::testutil::rel_l2(g[1][i], g[0][i]), 1e-2) << "anchored " << i;
+  // The anchored loss under layers+bf16: recompute_plan_test.cpp.
 }
 
 // Peaks: bf16 halves what the tape holds, but the step's peak also holds the
